@@ -1,0 +1,110 @@
+// fa_map.v -- Yosys techmap rules for the macforge45 full/half-adder cells.
+//
+// Used by synth_template.ys (the FA-capable flow).  The file holds two maps,
+// selected with Verilog defines passed through `techmap -D`:
+//
+//  1. $lcu -> ripple-carry chain            (always compiled)
+//     Loaded together with +/techmap.v in the generic techmap step:
+//         techmap -map +/techmap.v -map fa_map.v -D MF45_LCU_ONLY
+//     Yosys' default $lcu is a Brent-Kung prefix tree (_90_lcu in
+//     +/techmap.v).  Its carries are not majority functions of one bit's
+//     (a, b, cin), so `extract_fa` finds almost no full adders in it.  This
+//     module replaces it by a ripple chain  CO[i] = G[i] | P[i] & CO[i-1]
+//     (module names are tried in name order, so _80_* wins over _90_lcu).
+//     With P = A^B and G = A&B from _90_alu, every bit of an $alu becomes
+//     sum = a^b^c, carry = maj(a,b,c), which extract_fa turns into one $fa.
+//     Ripple carry is the minimum-area adder; this library has no timing
+//     data, so nothing is traded for delay.
+//
+//  2. $fa -> FA_X1 / HA_X1                  (compiled unless MF45_LCU_ONLY)
+//     Loaded on its own after `extract_fa -fa; opt_clean`:
+//         techmap -map fa_map.v
+//     (synth_template.ys extracts full adders only; HA_X1 is placed for any
+//     $fa that arrives with a constant-0 input, e.g. from a plain
+//     `extract_fa`, which also extracts half adders, or from maccmap.)
+//     $fa ports (see `help extract_fa` and simlib.v):  A, B, C inputs,
+//     Y = A^B^C (sum), X = majority(A,B,C) (carry), parameter WIDTH.
+//     extract_fa in Yosys 0.23 emits only WIDTH=1 cells; half adders are
+//     emitted as $fa with C tied to 1'b0 (checked with yosys 0.23), and
+//     input/output inversions as separate $_NOT_ cells.  Per bit:
+//       - three non-constant inputs        -> FA_X1 (A, B, CI -> S, CO)
+//       - exactly one input constant 0     -> HA_X1 on the other two
+//       - anything else (constant 1, two or more constants)
+//                                          -> generic $_XOR_/$_AND_/$_OR_
+//         gates; `opt` folds the constants and ABC maps the rest.
+//     Wide $fa cells (e.g. from maccmap) are handled bit by bit.
+//
+// Note: run `opt_clean` between extract_fa and this map.  extract_fa also
+// creates speculative $fa cells for 2-input XOR/AND pairs whose outputs end
+// up unused; opt_clean removes those while they are still internal $fa cells,
+// but once mapped to FA_X1/HA_X1 (black boxes) they would survive.
+
+`ifndef MF45_LCU_ONLY
+(* techmap_celltype = "$fa" *)
+module _80_mf45_fa (A, B, C, X, Y);
+  parameter WIDTH = 1;
+  parameter _TECHMAP_CONSTMSK_A_ = 0;
+  parameter _TECHMAP_CONSTVAL_A_ = 0;
+  parameter _TECHMAP_CONSTMSK_B_ = 0;
+  parameter _TECHMAP_CONSTVAL_B_ = 0;
+  parameter _TECHMAP_CONSTMSK_C_ = 0;
+  parameter _TECHMAP_CONSTVAL_C_ = 0;
+
+  (* force_downto *) input  [WIDTH-1:0] A, B, C;
+  (* force_downto *) output [WIDTH-1:0] X, Y;
+
+  genvar i;
+  generate
+    for (i = 0; i < WIDTH; i = i + 1) begin : slice
+      // input bit i is a constant 0
+      localparam A0 = _TECHMAP_CONSTMSK_A_[i] && !_TECHMAP_CONSTVAL_A_[i];
+      localparam B0 = _TECHMAP_CONSTMSK_B_[i] && !_TECHMAP_CONSTVAL_B_[i];
+      localparam C0 = _TECHMAP_CONSTMSK_C_[i] && !_TECHMAP_CONSTVAL_C_[i];
+      // input bit i is a constant (0 or 1)
+      localparam AK = _TECHMAP_CONSTMSK_A_[i];
+      localparam BK = _TECHMAP_CONSTMSK_B_[i];
+      localparam CK = _TECHMAP_CONSTMSK_C_[i];
+
+      if (!AK && !BK && !CK) begin : full
+        FA_X1 fa (.A(A[i]), .B(B[i]), .CI(C[i]), .S(Y[i]), .CO(X[i]));
+      end else if (C0 && !AK && !BK) begin : half_ab
+        HA_X1 ha (.A(A[i]), .B(B[i]), .S(Y[i]), .CO(X[i]));
+      end else if (B0 && !AK && !CK) begin : half_ac
+        HA_X1 ha (.A(A[i]), .B(C[i]), .S(Y[i]), .CO(X[i]));
+      end else if (A0 && !BK && !CK) begin : half_bc
+        HA_X1 ha (.A(B[i]), .B(C[i]), .S(Y[i]), .CO(X[i]));
+      end else begin : gates
+        wire axb, ab, cx;
+        \$_XOR_ x0 (.A(A[i]), .B(B[i]), .Y(axb));
+        \$_XOR_ x1 (.A(axb),  .B(C[i]), .Y(Y[i]));
+        \$_AND_ a0 (.A(A[i]), .B(B[i]), .Y(ab));
+        \$_AND_ a1 (.A(axb),  .B(C[i]), .Y(cx));
+        \$_OR_  o0 (.A(ab),   .B(cx),   .Y(X[i]));
+      end
+    end
+  endgenerate
+endmodule
+`endif
+
+(* techmap_celltype = "$lcu" *)
+module _80_mf45_lcu_ripple (P, G, CI, CO);
+  parameter WIDTH = 2;
+
+  (* force_downto *) input  [WIDTH-1:0] P, G;
+  input CI;
+  (* force_downto *) output [WIDTH-1:0] CO;
+
+  genvar i;
+  generate
+    for (i = 0; i < WIDTH; i = i + 1) begin : slice
+      wire cin, pc;
+      if (i == 0) begin : first
+        assign cin = CI;
+      end else begin : rest
+        assign cin = CO[i-1];
+      end
+      \$_AND_ a0 (.A(P[i]), .B(cin), .Y(pc));
+      \$_OR_  o0 (.A(G[i]), .B(pc),  .Y(CO[i]));
+    end
+  endgenerate
+endmodule
