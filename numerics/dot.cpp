@@ -280,32 +280,51 @@ GroupValue group_sum(const OperandTable& TA, size_t m, const OperandTable& TB, s
     return g;
   }
   if (acc.mode == AccumMode::Aligned) {
-    // Align to the largest product exponent; keep W bits counted from the
-    // product significand's top (P bits); truncate toward -inf like an
-    // arithmetic right shift of a two's-complement value.
+    // aligned:W, the narrow adder-tree datapath (docs/accumulation.md). The
+    // group is cut into chunks of acc.lanes products starting at its first
+    // element (one pass through the PE's adder tree each). Within a chunk every
+    // product is aligned to the chunk's largest product exponent (over nonzero
+    // products) and truncated toward -inf, like an arithmetic right shift of a
+    // two's-complement value, to a window of W bits whose top is the top of a
+    // product significand (pa + pb bits). The chunk sums are added exactly.
     int pa = fa.is_int() ? fa.bits : fa.mbits + 1, pb = fb.is_int() ? fb.bits : fb.mbits + 1;
-    int unit = emax + pa + pb - acc.width;  // exponent of one unit of the aligned sum
-    BigInt S = 0;
-    for (const Prod& p : prods) {
-      if (p.sa == 0 || p.sb == 0) continue;
-      BigInt v = BigInt(p.sa) * p.sb;
-      int d = p.e - unit;
-      if (d >= 0) {
-        S += v << d;
-      } else {
-        // floor(v / 2^-d): shift magnitude, adjust negatives that lost bits.
-        BigInt mag = v < 0 ? BigInt(-v) : v;
-        BigInt q = mag >> -d;
-        if (v < 0) {
-          bool lost = (q << -d) != mag;
-          S -= q + (lost ? 1 : 0);
+    size_t chunk = acc.lanes >= 1 ? size_t(acc.lanes) : prods.size();
+    std::vector<std::pair<BigInt, int>> parts;  // chunk sum, exponent of its unit
+    int lo = std::numeric_limits<int>::max();
+    for (size_t c0 = 0; c0 < prods.size(); c0 += chunk) {
+      size_t c1 = std::min(prods.size(), c0 + chunk);
+      int cmax = std::numeric_limits<int>::min();
+      for (size_t i = c0; i < c1; ++i)
+        if (prods[i].sa != 0 && prods[i].sb != 0) cmax = std::max(cmax, prods[i].e);
+      if (cmax == std::numeric_limits<int>::min()) continue;  // an all-zero chunk
+      int unit = cmax + pa + pb - acc.width;  // exponent of one unit of the chunk sum
+      BigInt S = 0;
+      for (size_t i = c0; i < c1; ++i) {
+        const Prod& p = prods[i];
+        if (p.sa == 0 || p.sb == 0) continue;
+        BigInt v = BigInt(p.sa) * p.sb;
+        int d = p.e - unit;
+        if (d >= 0) {
+          S += v << d;
         } else {
-          S += q;
+          // floor(v / 2^-d): shift magnitude, adjust negatives that lost bits.
+          BigInt mag = v < 0 ? BigInt(-v) : v;
+          BigInt q = mag >> -d;
+          if (v < 0) {
+            bool lost = (q << -d) != mag;
+            S -= q + (lost ? 1 : 0);
+          } else {
+            S += q;
+          }
         }
       }
+      parts.push_back({S, unit});
+      lo = std::min(lo, unit);
     }
+    BigInt S = 0;
+    for (const auto& [Sc, unit] : parts) S += Sc << (unit - lo);
     g.big = S;
-    g.exp = unit;
+    g.exp = lo;
     return g;
   }
   BigInt S = 0;
@@ -335,15 +354,24 @@ float dot_impl(const OperandTable& TA, size_t m, const OperandTable& TB, size_t 
       accum = accum + g.inf;                // Inf + -Inf = NaN, as IEEE
       continue;
     }
-    if (std::isinf(accum)) continue;  // finite additions leave an infinite sum alone
+    // Finite additions leave an infinite sum alone and a NaN one NaN (an Inf
+    // group meeting the opposite Inf makes NaN; add_round_f32 needs a finite acc).
+    if (!std::isfinite(accum)) continue;
     int e = g.exp + xa + xb;
-    if (g.fast && g.sig == 0) continue;
+    // An exact-zero group still goes through acc = RNE32(acc + 0): -0 + 0 = +0.
+    if (g.fast && g.sig == 0) {
+      accum = accum + 0.0f;
+      continue;
+    }
     if (g.fast && bitlen(g.sig < 0 ? u128(0) - u128(g.sig) : u128(g.sig)) + 10 <= 126) {
       accum = add_round_f32(accum, g.sig * sa * sb, e);
       continue;
     }
     BigInt S = g.fast ? to_big(g.sig) : g.big;
-    if (S == 0) continue;
+    if (S == 0) {
+      accum = accum + 0.0f;
+      continue;
+    }
     S *= sa;
     S *= sb;
     int64_t acc_sig;

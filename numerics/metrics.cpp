@@ -91,9 +91,20 @@ std::vector<float> draw(const Distribution& d, size_t n, uint64_t seed) {
           chi += g * g;
         }
         double frac = d.nu - k;
-        if (frac > 0.0) {  // Gamma(frac/2, 2) by Ahrens-Dieter-free inversion: small, rare
-          double g = normal();
-          chi += frac * g * g;
+        if (frac > 0.0) {
+          // chi-square(frac) = 2 Gamma(frac/2): Marsaglia-Tsang for shape
+          // a+1, then times U^(1/a) for shape a < 1.
+          double a = frac / 2.0, dd = a + 1.0 - 1.0 / 3.0, c = 1.0 / std::sqrt(9.0 * dd), g;
+          for (;;) {
+            double xn = normal(), v = 1.0 + c * xn;
+            if (v <= 0.0) continue;
+            v = v * v * v;
+            if (std::log(uniform()) < 0.5 * xn * xn + dd - dd * v + dd * std::log(v)) {
+              g = dd * v;
+              break;
+            }
+          }
+          chi += 2.0 * g * std::pow(uniform(), 1.0 / a);
         }
         v = z / std::sqrt(chi / d.nu);
       }

@@ -35,88 +35,87 @@ double f64_from_bits(uint64_t b) {
 }
 
 constexpr double kTwo52 = 4503599627370496.0;  // 2^52: adding it rounds to an integer, ties even
+constexpr uint64_t kExpMask = 0x7FF0000000000000ull;  // exponent field of a double
 
-// Rounds a non-negative magnitude onto an element grid and returns the code
-// magnitude (sign bit clear). The grid is the element format's values times
-// 2^implicit_exp (MX integers). Built once per quantize call so the per-element
-// work is a few integer operations on the double's bits.
+// Rounds a value onto an element grid and returns its code. The grid is the
+// element format's values times 2^implicit_exp (MX integers). Built once per
+// quantize call; the per-element work is branch-free double arithmetic:
+//   FP:  y = min(|v|, max); r = (y + 2^(u+52)) - 2^(u+52) rounds y to a multiple
+//        of its quantum 2^u (u = max(floor(log2 y), emin) - mbits) ties to even,
+//        since the magic constant's last place is 2^u and its own bits are zero
+//        there; the code is read off r's bits (normal) or r / quantum (subnormal).
+//   Int: q = RNE(min(|v|, limit) / step) by the 2^52 trick, limit = max, or
+//        2^(N-1) steps on the negative side of a full-range intN.
+// A finite value beyond the grid saturates (sign kept), as does +-Inf.
 struct ElemRounder {
   bool is_int = false;
   int mbits = 0;
-  int bias = 0;
-  int implicit_exp = 0;
   double maxv = 0;         // largest grid value
-  uint32_t max_code = 0;   // its code magnitude
+  double neg_maxv = 0;     // Int: magnitude of the most negative value (> maxv for _full)
   double min_normal = 0;   // FP: smallest normal grid value
   double sub_quantum = 0;  // FP: grid step below min_normal; Int: the step
   double inv_sub_quantum = 0;
+  uint64_t magic_add = 0;   // FP: (52 - mbits) << 52, added to an exponent field
+  uint64_t code_bias = 0;   // FP: (bits(r) >> (52-mbits)) - code_bias = code of a normal r
   uint32_t sign_bit = 0;
+  int emax_ = 0;
 
   explicit ElemRounder(const ElemFormat& f, int implicit = 0) {
     is_int = f.is_int();
     mbits = f.mbits;
-    bias = f.bias;
-    implicit_exp = implicit;
     maxv = std::ldexp(f.max_finite(), implicit);
-    max_code = f.encode(f.max_finite()) & (f.code_mask() >> 1);
-    if (is_int) max_code = uint32_t(f.int_max());
+    neg_maxv = is_int ? std::ldexp(double(-f.int_min()), implicit) : maxv;
     min_normal = is_int ? 0.0 : std::ldexp(1.0, f.emin() + implicit);
     sub_quantum = is_int ? std::ldexp(1.0, implicit) : std::ldexp(f.min_subnormal(), implicit);
     inv_sub_quantum = 1.0 / sub_quantum;
+    magic_add = uint64_t(52 - mbits) << 52;
+    code_bias = is_int ? 0 : uint64_t(1023 + implicit - f.bias) << mbits;
     sign_bit = 1u << (f.bits - 1);
+    int e;
+    std::frexp(maxv, &e);
+    emax_ = e - 1;
   }
 
   // Exponent of maxv's leading bit: FORMATS.md's emax_elem (0 for MX integers).
-  int emax() const {
-    int e;
-    std::frexp(maxv, &e);
-    return e - 1;
-  }
+  int emax() const { return emax_; }
 
-  // y >= 0 finite. Returns the code magnitude (Int: |q|); r gets the grid value.
-  uint32_t round_mag(double y, double& r) const {
-    if (y >= maxv) {
-      r = maxv;
-      return max_code;
-    }
-    if (is_int || y < min_normal) {
-      // Fixed step: y/step is exact, +2^52 rounds it to an integer ties-even.
-      double units = (y * inv_sub_quantum + kTwo52) - kTwo52;
-      r = units * sub_quantum;
-      return uint32_t(units);  // FP subnormal: e=0, m=units (units==2^M is min normal)
-    }
-    // Normal binade: round the double's fraction to mbits, ties to even; a carry
-    // out of the fraction correctly bumps the exponent.
-    int shift = 52 - mbits;
-    uint64_t b = f64_bits(y);
-    uint64_t lsb = (b >> shift) & 1u;
-    b = (b + ((uint64_t{1} << (shift - 1)) - 1u) + lsb) & ~((uint64_t{1} << shift) - 1u);
-    r = f64_from_bits(b);
-    int unb = int(b >> 52) - 1023 - implicit_exp;
-    uint32_t efield = uint32_t(unb + bias);
-    uint32_t mfield = uint32_t(b >> shift) & ((1u << mbits) - 1u);
-    return (efield << mbits) | mfield;
-  }
-
-  // Signed: the code and the grid value (sign kept for FP zero; Int has no -0).
+  // The code of v (sign kept for FP zero; Int has no -0); r gets the grid value.
   uint32_t round(double v, double& r, uint32_t code_mask) const {
-    bool neg = std::signbit(v);
-    uint32_t mag = round_mag(std::fabs(v), r);
-    if (is_int) {
-      if (neg && mag) {
-        r = -r;
-        return (0u - mag) & code_mask;
-      }
-      r = std::fabs(r);  // +0.0
-      return mag;
-    }
-    if (neg) {
-      r = -r;
-      return mag | sign_bit;
-    }
-    return mag;
+    return is_int ? round_int(v, r, code_mask) : round_fp(v, r);
+  }
+
+  // Both are branch-free: signs are random in real data, so a branch on them
+  // (or on "subnormal?") mispredicts half the time.
+  uint32_t round_int(double v, double& r, uint32_t code_mask) const {
+    const uint64_t vb = f64_bits(v);
+    const int64_t nm = int64_t(vb) >> 63;  // all ones if negative
+    const double a = f64_from_bits(vb & ~(uint64_t{1} << 63));
+    const double lim = f64_from_bits((f64_bits(neg_maxv) & uint64_t(nm)) | (f64_bits(maxv) & ~uint64_t(nm)));
+    const double y = a < lim ? a : lim;  // NaN saturates too
+    const int64_t u = int64_t((y * inv_sub_quantum + kTwo52) - kTwo52);  // exact: power of two
+    const int64_t q = (u ^ nm) - nm;
+    r = double(q) * sub_quantum;  // +0.0 for q == 0
+    return uint32_t(q) & code_mask;
+  }
+
+  uint32_t round_fp(double v, double& r) const {
+    const uint64_t vb = f64_bits(v);
+    const double a = f64_from_bits(vb & ~(uint64_t{1} << 63));
+    const double y = a < maxv ? a : maxv;
+    const double yn = y > min_normal ? y : min_normal;  // same binade exponent as max(y's, emin)
+    const double magic = f64_from_bits((f64_bits(yn) & kExpMask) + magic_add);
+    const double rr = (y + magic) - magic;
+    const uint32_t sub = uint32_t(rr * inv_sub_quantum);
+    const uint32_t nrm = uint32_t((f64_bits(rr) >> (52 - mbits)) - code_bias);
+    const uint32_t is_sub = 0u - uint32_t(rr < min_normal);
+    const uint32_t code = (sub & is_sub) | (nrm & ~is_sub);
+    r = f64_from_bits(f64_bits(rr) | (vb & (uint64_t{1} << 63)));
+    return code | (sign_bit & (0u - uint32_t(vb >> 63)));
   }
 };
+
+// 2^e as a double, |e| <= 1022.
+inline double pow2d(int e) { return f64_from_bits(uint64_t(e + 1023) << 52); }
 
 bool block_has_nonfinite(const float* x, size_t n) {
   for (size_t i = 0; i < n; ++i)
@@ -124,10 +123,16 @@ bool block_has_nonfinite(const float* x, size_t n) {
   return false;
 }
 
+// max |x| ignoring NaNs (as std::max(m, |x|) does), on the bits so that it
+// vectorizes: |x| as an integer orders non-NaN floats like the floats.
 float abs_max(const float* x, size_t n) {
-  float m = 0.0f;
-  for (size_t i = 0; i < n; ++i) m = std::max(m, std::fabs(x[i]));
-  return m;
+  int32_t m = 0;  // signed: SSE2 has a signed 32-bit compare, not an unsigned one
+  for (size_t i = 0; i < n; ++i) {
+    int32_t b = int32_t(f32_bits(x[i]) & 0x7FFFFFFFu);
+    b = b > 0x7F800000 ? 0 : b;
+    m = b > m ? b : m;
+  }
+  return f32_from_bits(uint32_t(m));
 }
 
 const float kNaN = std::numeric_limits<float>::quiet_NaN();
@@ -145,23 +150,40 @@ void fill_nan(const ElemFormat& f, uint32_t* codes, float* out, size_t n) {
 // scale code is the caller's.
 void quantize_pow2_block(const ElemRounder& rnd, uint32_t code_mask, int shared, const float* x,
                          size_t n, uint32_t* codes, float* out) {
-  double down = std::ldexp(1.0, -shared), up = std::ldexp(1.0, shared);
-  for (size_t i = 0; i < n; ++i) {
-    double r;
-    codes[i] = rnd.round(double(x[i]) * down, r, code_mask);  // exact: power of two in double
-    out[i] = float(r * up);  // exact, or +-Inf past FLT_MAX (ceil rule, FORMATS.md 7)
+  const double down = pow2d(-shared), up = pow2d(shared);
+  // x * down is exact (a power of two in double); r * up is exact in float32,
+  // or +-Inf past FLT_MAX (ceil rule, FORMATS.md 7).
+  if (rnd.is_int) {
+    for (size_t i = 0; i < n; ++i) {
+      double r;
+      codes[i] = rnd.round_int(double(x[i]) * down, r, code_mask);
+      out[i] = float(r * up);
+    }
+  } else {
+    for (size_t i = 0; i < n; ++i) {
+      double r;
+      codes[i] = rnd.round_fp(double(x[i]) * down, r);
+      out[i] = float(r * up);
+    }
   }
 }
 
 void quantize_e8m0(const BlockFormat& fmt, Rule rule, const ElemRounder& rnd, const float* x,
                    size_t n, uint32_t& scode, uint32_t* codes, float* out) {
   const ElemFormat& f = fmt.elem;
-  if (block_has_nonfinite(x, n)) {
+  // One pass over the bits: |x| as an integer orders finite floats like the
+  // floats, and any NaN or Inf is at least 0x7F800000.
+  int32_t mbits = 0;
+  for (size_t i = 0; i < n; ++i) {
+    int32_t b = int32_t(f32_bits(x[i]) & 0x7FFFFFFFu);
+    mbits = b > mbits ? b : mbits;
+  }
+  if (mbits >= 0x7F800000) {
     scode = 0xFF;
     fill_nan(f, codes, out, n);
     return;
   }
-  float amax = abs_max(x, n);
+  float amax = f32_from_bits(uint32_t(mbits));
   if (amax == 0.0f) {
     scode = 0x00;
     for (size_t i = 0; i < n; ++i) {
@@ -275,6 +297,7 @@ QMatrix quantize(const BlockFormat& fmt, Rule rule, const float* x, size_t rows,
   if (rule == Rule::Nv) {
     // NVIDIA Transformer Engine order; every step one float32 operation (RNE).
     static const ElemFormat e4m3 = parse_elem_format("fp8_e4m3");
+    const ElemRounder rnd_scale(e4m3);  // RNE onto the fp8_e4m3 grid (t <= 448)
     ElemRounder rnd(f);
     const float qmax = float(fmt.qmax());
     float amax_t = abs_max(x, rows * cols);
@@ -292,20 +315,32 @@ QMatrix quantize(const BlockFormat& fmt, Rule rule, const float* x, size_t rows,
         size_t c0 = j * B, n = std::min(B, cols - c0), i0 = r * cols + c0;
         const float* xb = x + i0;
         float t = std::min(abs_max(xb, n) * ginv, 448.0f);
-        uint32_t dcode = e4m3.encode(double(t));
+        double dv;
+        uint32_t dcode = rnd_scale.round(double(t), dv, e4m3.code_mask());
         q.scale_codes[r * nb + j] = dcode;
-        float d = float(e4m3.decode(dcode));
+        float d = float(dv);
         float sd = d * gD;
         float e = std::min(1.0f / sd, FLT_MAX);
-        for (size_t i = 0; i < n; ++i) {
-          double rv;
-          if (d == 0.0f) {
-            q.codes[i0 + i] = rnd.round(f.is_int() ? 0.0 : std::copysign(0.0, xb[i]), rv, mask);
-          } else {
-            float y = std::min(std::max(xb[i] * e, -qmax), qmax);
-            q.codes[i0 + i] = rnd.round(double(y), rv, mask);
+        uint32_t* codes = &q.codes[i0];
+        float* out = &q.dequant[i0];
+        double rv;
+        if (d == 0.0f) {
+          for (size_t i = 0; i < n; ++i) {
+            codes[i] = rnd.round(f.is_int() ? 0.0 : std::copysign(0.0, xb[i]), rv, mask);
+            out[i] = float(rv) * sd;
           }
-          q.dequant[i0 + i] = float(rv) * sd;
+        } else if (rnd.is_int) {
+          for (size_t i = 0; i < n; ++i) {
+            float y = std::min(std::max(xb[i] * e, -qmax), qmax);
+            codes[i] = rnd.round_int(double(y), rv, mask);
+            out[i] = float(rv) * sd;
+          }
+        } else {
+          for (size_t i = 0; i < n; ++i) {
+            float y = std::min(std::max(xb[i] * e, -qmax), qmax);
+            codes[i] = rnd.round_fp(double(y), rv);
+            out[i] = float(rv) * sd;
+          }
         }
       }
     return q;
