@@ -135,6 +135,12 @@ int cmd_qsnr(const std::vector<std::string>& args) {
   if (vm.count("crest")) {
     s.dist.crest = vm["crest"].as<double>();
     if (!(s.dist.crest > 0)) throw UsageError("--crest must be positive");
+    // A block of B values has max|x|/std <= sqrt(B-1): larger K cannot be reached.
+    double block = fmt.has_block_scale() ? fmt.block : 32, limit = std::sqrt(block - 1.0);
+    if (s.dist.crest > limit)
+      throw UsageError("--crest " + std::to_string(s.dist.crest) + " is unreachable for blocks of " +
+                       std::to_string(int(block)) + " values (valid: 0 < K <= sqrt(B-1) = " +
+                       std::to_string(limit) + ")");
   }
   s.n = vm["n"].as<size_t>();
   s.seed = vm["seed"].as<uint64_t>();
