@@ -16,13 +16,16 @@ namespace macforge {
 
 enum class AccumMode {
   ExactBlock,  // FORMATS.md default: exact block sums, one float32 RNE per block
-  Aligned,     // products aligned to the block's largest and truncated to W bits
+  Aligned,     // per chunk of lanes products: aligned to the largest, floored to W bits
 };
 
 struct AccumSpec {
   AccumMode mode = AccumMode::ExactBlock;
   int width = 0;  // Aligned: W, bits kept below (and including) the largest product's MSB
-  int lanes = 1;  // chunk length when neither operand has block scales
+  // Products summed per adder-tree pass: the group length when neither operand
+  // has block scales, and the chunk each aligned:W alignment spans
+  // (docs/accumulation.md).
+  int lanes = 1;
   std::string name() const;  // "exact-block", "aligned:24"
 };
 AccumSpec parse_accum(const std::string& s);  // throws FormatError

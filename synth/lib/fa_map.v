@@ -39,8 +39,28 @@
 // up unused; opt_clean removes those while they are still internal $fa cells,
 // but once mapped to FA_X1/HA_X1 (black boxes) they would survive.
 
+// FIX (macforge synth, see docs/synthesis.md "Yosys 0.23 extract_fa bug"):
+// Yosys 0.23's `extract_fa` builds wrong logic when it picks a majority with
+// an odd number of inverted inputs: it inverts the $fa's input but not its
+// XOR (sum) output (YosysHQ/yosys #3879 / #4573, fixed upstream by PR #4691,
+// not in 0.23). Every sign-extended addition hits it: `{a[1],a} + {b[1],b}`
+// gave an inverted y[1], and a generated PE's adder tree computed wrong sums.
+// extract_fa is therefore no longer used. Instead:
+//   phase 1 (-D MF45_LCU_ONLY, with +/techmap.v):
+//     $alu -> a ripple chain of $__mf45_fa cells (internal placeholder), one
+//             per bit except the top one, whose sum is an XOR and whose carry
+//             (rarely used) is plain gates, so an unused top carry costs nothing;
+//     $lcu -> ripple chain (as before; $alu no longer produces one).
+//     The carry-save $fa cells maccmap builds for multipliers and multi-
+//     operand sums are dissolved into gates by +/techmap.v (_90_fa) and
+//     optimized and mapped by ABC: their sign-extension columns (a + a + c,
+//     copies of one bit) simplify there, which full-adder cells would not.
+//   phase 2 (after `opt_clean`): $__mf45_fa (and any $fa) -> FA_X1 / HA_X1 /
+//     gates by the constant inputs (and wires for a shorted a + a + c).
+// The resulting netlists are SAT-equivalent to the RTL (tests/synth).
+
 `ifndef MF45_LCU_ONLY
-(* techmap_celltype = "$fa" *)
+(* techmap_celltype = "$fa $__mf45_fa" *)
 module _80_mf45_fa (A, B, C, X, Y);
   parameter WIDTH = 1;
   parameter _TECHMAP_CONSTMSK_A_ = 0;
@@ -49,6 +69,12 @@ module _80_mf45_fa (A, B, C, X, Y);
   parameter _TECHMAP_CONSTVAL_B_ = 0;
   parameter _TECHMAP_CONSTMSK_C_ = 0;
   parameter _TECHMAP_CONSTVAL_C_ = 0;
+  // driver ids of the input bits: equal ids = the same signal (a shorted
+  // full adder, e.g. maccmap's sign-extension columns: a + a + c)
+  parameter _TECHMAP_BITS_CONNMAP_ = 0;
+  parameter _TECHMAP_CONNMAP_A_ = 0;
+  parameter _TECHMAP_CONNMAP_B_ = 0;
+  parameter _TECHMAP_CONNMAP_C_ = 0;
 
   (* force_downto *) input  [WIDTH-1:0] A, B, C;
   (* force_downto *) output [WIDTH-1:0] X, Y;
@@ -65,7 +91,25 @@ module _80_mf45_fa (A, B, C, X, Y);
       localparam BK = _TECHMAP_CONSTMSK_B_[i];
       localparam CK = _TECHMAP_CONSTMSK_C_[i];
 
-      if (!AK && !BK && !CK) begin : full
+      localparam NB = _TECHMAP_BITS_CONNMAP_;
+      localparam [WIDTH*NB+NB-1:0] CA = _TECHMAP_CONNMAP_A_;
+      localparam [WIDTH*NB+NB-1:0] CB = _TECHMAP_CONNMAP_B_;
+      localparam [WIDTH*NB+NB-1:0] CC = _TECHMAP_CONNMAP_C_;
+      localparam IA = NB > 0 ? CA[i*NB +: NB] : 0;
+      localparam IB = NB > 0 ? CB[i*NB +: NB] : 0;
+      localparam IC = NB > 0 ? CC[i*NB +: NB] : 0;
+
+      if (!AK && !BK && !CK && NB > 0 && IA == IB) begin : short_ab
+        // a + a + c: sum c, carry a
+        assign Y[i] = C[i];
+        assign X[i] = A[i];
+      end else if (!AK && !BK && !CK && NB > 0 && IA == IC) begin : short_ac
+        assign Y[i] = B[i];
+        assign X[i] = A[i];
+      end else if (!AK && !BK && !CK && NB > 0 && IB == IC) begin : short_bc
+        assign Y[i] = A[i];
+        assign X[i] = B[i];
+      end else if (!AK && !BK && !CK) begin : full
         FA_X1 fa (.A(A[i]), .B(B[i]), .CI(C[i]), .S(Y[i]), .CO(X[i]));
       end else if (C0 && !AK && !BK) begin : half_ab
         HA_X1 ha (.A(A[i]), .B(B[i]), .S(Y[i]), .CO(X[i]));
@@ -83,6 +127,51 @@ module _80_mf45_fa (A, B, C, X, Y);
       end
     end
   endgenerate
+endmodule
+`endif
+
+`ifdef MF45_LCU_ONLY
+
+
+// phase 1: $alu as a ripple chain of full adders (same ports and semantics
+// as _90_alu of +/techmap.v: X = A ^ B', Y = A + B' + CI, CO = carries,
+// B' = BI ? ~B : B)
+(* techmap_celltype = "$alu" *)
+module _80_mf45_alu (A, B, CI, BI, X, Y, CO);
+  parameter A_SIGNED = 0;
+  parameter B_SIGNED = 0;
+  parameter A_WIDTH = 1;
+  parameter B_WIDTH = 1;
+  parameter Y_WIDTH = 1;
+
+  (* force_downto *) input  [A_WIDTH-1:0] A;
+  (* force_downto *) input  [B_WIDTH-1:0] B;
+  (* force_downto *) output [Y_WIDTH-1:0] X, Y;
+  input CI, BI;
+  (* force_downto *) output [Y_WIDTH-1:0] CO;
+
+  (* force_downto *) wire [Y_WIDTH-1:0] A_buf, B_buf;
+  \$pos #(.A_SIGNED(A_SIGNED), .A_WIDTH(A_WIDTH), .Y_WIDTH(Y_WIDTH)) A_conv (.A(A), .Y(A_buf));
+  \$pos #(.A_SIGNED(B_SIGNED), .A_WIDTH(B_WIDTH), .Y_WIDTH(Y_WIDTH)) B_conv (.A(B), .Y(B_buf));
+  (* force_downto *) wire [Y_WIDTH-1:0] AA = A_buf;
+  (* force_downto *) wire [Y_WIDTH-1:0] BB = B_buf ^ {Y_WIDTH{BI}};
+  (* force_downto *) wire [Y_WIDTH:0] c;  // c[i]: carry into bit i
+  assign c[0] = CI;
+  assign X = AA ^ BB;
+
+  genvar i;
+  generate
+    for (i = 0; i < Y_WIDTH; i = i + 1) begin : slice
+      if (i < Y_WIDTH - 1) begin : full
+        \$__mf45_fa #(.WIDTH(1)) fa (.A(AA[i]), .B(BB[i]), .C(c[i]), .X(c[i+1]), .Y(Y[i]));
+      end else begin : top
+        // top bit: the sum as an XOR; the carry out as gates (removed when unused)
+        assign Y[i] = AA[i] ^ BB[i] ^ c[i];
+        assign c[i+1] = (AA[i] & BB[i]) | (c[i] & (AA[i] ^ BB[i]));
+      end
+    end
+  endgenerate
+  assign CO = c[Y_WIDTH:1];
 endmodule
 `endif
 

@@ -1,0 +1,695 @@
+#include "gen/array_emit.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace macforge::gen {
+
+GScale gscale_of(const BlockFormat& f) {
+  if (f.has_tensor_scale()) return GScale::Tensor;  // NV two-level: fp32 gD per tensor
+  if (f.has_fp32_scale()) return f.gran == Granularity::Channel ? GScale::Channel : GScale::Tensor;
+  return GScale::None;
+}
+
+namespace {
+
+std::string str(long long v) { return std::to_string(v); }
+
+// Every size the emitters need, named once.
+struct Dims {
+  int R, C, L, AB, BB, AW, BW, Q, QB, RB, LAT;
+  bool as, bs;  // block scale ports
+  GScale ga, gb;
+  int GAW, GBW;  // widths of the tensor/channel scale inputs (0: none)
+  bool ws;
+};
+
+Dims dims_of(const ArrayConfig& c, const PeInfo& pe) {
+  Dims d;
+  d.R = c.rows;
+  d.C = c.cols;
+  d.L = c.lanes;
+  d.AB = pe.a_bits;
+  d.BB = pe.b_bits;
+  d.AW = d.L * d.AB;
+  d.BW = d.L * d.BB;
+  d.Q = c.chunks_per_group();
+  d.QB = vbits(d.Q);
+  d.RB = vbits(d.R);
+  d.LAT = pe.latency;
+  d.as = pe.a_scale;
+  d.bs = pe.b_scale;
+  d.ws = c.dataflow == Dataflow::WeightStationary;
+  d.ga = gscale_of(c.a);
+  d.gb = gscale_of(c.b);
+  // WS streams one activation row at a time: A's scale is one float32 per row.
+  d.GAW = d.ga == GScale::None ? 0 : (d.ga == GScale::Channel && !d.ws ? d.R * 32 : 32);
+  d.GBW = d.gb == GScale::None ? 0 : (d.gb == GScale::Channel ? d.C * 32 : 32);
+  return d;
+}
+
+std::string idx(int i, int j) { return str(i) + "_" + str(j); }
+
+// One PE instance; the caller names the nets feeding it.
+std::string pe_instance(const std::string& pe, const Dims& d, int i, int j, const std::string& ctl_first,
+                        const std::string& ctl_valid, const std::string& ctl_blk_last, const std::string& ctl_last,
+                        const std::string& a, const std::string& as, const std::string& b, const std::string& bs,
+                        const std::string& acc_in, const std::string& out_valid, const std::string& out_acc) {
+  std::string s = "  " + pe + " u_pe_" + idx(i, j) + " (\n";
+  s += "    .clk(clk),\n    .rst(rst),\n";
+  s += "    .in_valid(" + ctl_valid + "),\n    .in_first(" + ctl_first + "),\n";
+  s += "    .in_blk_last(" + ctl_blk_last + "),\n    .in_last(" + ctl_last + "),\n";
+  s += "    .in_a(" + a + "),\n    .in_b(" + b + "),\n";
+  if (d.as) s += "    .in_a_scale(" + as + "),\n";
+  if (d.bs) s += "    .in_b_scale(" + bs + "),\n";
+  if (!acc_in.empty()) s += "    .in_acc(" + acc_in + "),\n";
+  s += "    .out_valid(" + out_valid + "),\n    .out_acc(" + out_acc + ")\n  );\n";
+  return s;
+}
+
+// ---- output-stationary grid -------------------------------------------------
+// Inputs arrive skewed at the left edge (A rows, control) and the top edge (B
+// columns). A and the control move right, B moves down, one PE per cycle.
+std::string os_grid(const std::string& name, const std::string& pe, const Dims& d) {
+  std::vector<Port> ports = {
+      {"clk", true, 1, ""},
+      {"rst", true, 1, ""},
+      {"row_ctl", true, d.R * 4, "row i: {last, blk_last, first, valid} at [i*4 +: 4], already skewed by i cycles"},
+      {"row_a", true, d.R * d.AW, "row i: one chunk of A at [i*" + str(d.AW) + " +: " + str(d.AW) + "]"},
+  };
+  if (d.as) ports.push_back({"row_a_scale", true, d.R * 8, "row i: block scale code of the chunk"});
+  ports.push_back({"col_b", true, d.C * d.BW, "column j: one chunk of B, already skewed by j cycles"});
+  if (d.bs) ports.push_back({"col_b_scale", true, d.C * 8, "column j: block scale code of the chunk"});
+  ports.push_back({"pe_valid", false, d.R * d.C, "PE (i,j) at bit i*" + str(d.C) + "+j: its out_valid"});
+  ports.push_back({"pe_acc", false, d.R * d.C * 32, "PE (i,j): its float32 out_acc"});
+
+  std::string s = "// " + name + ": " + str(d.R) + " x " + str(d.C) +
+                  " output-stationary PE grid with systolic operand forwarding.\n";
+  s += module_header(name, ports);
+  std::string regs, wires, seq_ctl, seq_data, rst_ctl;
+  for (int i = 0; i < d.R; ++i)
+    for (int j = 0; j < d.C; ++j) {
+      std::string k = idx(i, j);
+      if (j == 0) {
+        wires += "  wire [3:0] ctl_" + k + " = " + velem("row_ctl", i, 4, d.R * 4) + ";\n";
+        wires += "  wire " + vrange(d.AW) + "a_" + k + " = " + velem("row_a", i, d.AW, d.R * d.AW) + ";\n";
+        if (d.as) wires += "  wire [7:0] as_" + k + " = " + velem("row_a_scale", i, 8, d.R * 8) + ";\n";
+      } else {
+        std::string l = idx(i, j - 1);
+        regs += "  reg [3:0] ctl_" + k + ";\n  reg " + vrange(d.AW) + "a_" + k + ";\n";
+        seq_ctl += "      ctl_" + k + " <= ctl_" + l + ";\n";
+        rst_ctl += "      ctl_" + k + " <= 4'd0;\n";
+        seq_data += "    a_" + k + " <= a_" + l + ";\n";
+        if (d.as) {
+          regs += "  reg [7:0] as_" + k + ";\n";
+          seq_data += "    as_" + k + " <= as_" + l + ";\n";
+        }
+      }
+      if (i == 0) {
+        wires += "  wire " + vrange(d.BW) + "b_" + k + " = " + velem("col_b", j, d.BW, d.C * d.BW) + ";\n";
+        if (d.bs) wires += "  wire [7:0] bs_" + k + " = " + velem("col_b_scale", j, 8, d.C * 8) + ";\n";
+      } else {
+        std::string u = idx(i - 1, j);
+        regs += "  reg " + vrange(d.BW) + "b_" + k + ";\n";
+        seq_data += "    b_" + k + " <= b_" + u + ";\n";
+        if (d.bs) {
+          regs += "  reg [7:0] bs_" + k + ";\n";
+          seq_data += "    bs_" + k + " <= bs_" + u + ";\n";
+        }
+      }
+    }
+  s += "\n  // Operands seen by PE (i,j): *_i_j. Row 0 / column 0 come from the ports.\n" + wires + regs;
+  if (!seq_ctl.empty())
+    s += "  always @(posedge clk) begin\n    if (rst) begin\n" + rst_ctl + "    end else begin\n" + seq_ctl +
+         "    end\n  end\n";
+  if (!seq_data.empty()) s += "  always @(posedge clk) begin\n" + seq_data + "  end\n";
+  s += "\n";
+  for (int i = 0; i < d.R; ++i)
+    for (int j = 0; j < d.C; ++j) {
+      std::string k = idx(i, j);
+      int n = i * d.C + j;
+      s += pe_instance(pe, d, i, j, "ctl_" + k + "[1]", "ctl_" + k + "[0]", "ctl_" + k + "[2]", "ctl_" + k + "[3]",
+                       "a_" + k, "as_" + k, "b_" + k, "bs_" + k, "", velem("pe_valid", n, 1, d.R * d.C),
+                       velem("pe_acc", n, 32, d.R * d.C * 32));
+    }
+  return s + "endmodule\n";
+}
+
+// ---- weight-stationary grid ---------------------------------------------------
+// PE (i,j) holds block i of weight column j in two banks of Q chunks. The
+// activations and the control move right one PE per cycle; the partial sums
+// move down one PE row per LAT + 1 cycles (a register between rows).
+// Control word: {chunk, bank, first, blk_last, valid}.
+std::string ws_grid(const std::string& name, const std::string& pe, const Dims& d) {
+  int CW = 4 + (d.Q > 1 ? d.QB : 0);
+  std::vector<Port> ports = {
+      {"clk", true, 1, ""},
+      {"rst", true, 1, ""},
+      {"row_ctl", true, d.R * CW,
+       "row i: {" + std::string(d.Q > 1 ? "chunk, " : "") + "bank, first, blk_last, valid} at [i*" + str(CW) +
+           " +: " + str(CW) + "], already skewed by i*" + str(d.LAT + 1) + " cycles"},
+      {"row_a", true, d.R * d.AW, "row i: one chunk of A"},
+  };
+  if (d.as) ports.push_back({"row_a_scale", true, d.R * 8, "row i: block scale code of the chunk"});
+  ports.push_back({"col_psum", true, d.C * 32, "column j: float32 partial sum into PE (0,j), skewed by j cycles"});
+  ports.push_back({"w_valid", true, 1, "write one weight chunk into PE row w_row, all columns"});
+  ports.push_back({"w_bank", true, 1, "weight bank written"});
+  ports.push_back({"w_row", true, d.RB, "PE row written"});
+  if (d.Q > 1) ports.push_back({"w_chunk", true, d.QB, "chunk of the block written"});
+  ports.push_back({"w_b", true, d.C * d.BW, "column j: the weight chunk"});
+  if (d.bs) ports.push_back({"w_b_scale", true, d.C * 8, "column j: the block scale code of the weights"});
+  ports.push_back({"bot_valid", false, d.C, "column j: out_valid of PE (R-1,j)"});
+  ports.push_back({"bot_acc", false, d.C * 32, "column j: out_acc of PE (R-1,j)"});
+
+  std::string s = "// " + name + ": " + str(d.R) + " x " + str(d.C) +
+                  " weight-stationary PE grid: double-buffered weight banks,\n// activations forwarded right, "
+                  "partial sums chained down the columns.\n";
+  s += module_header(name, ports);
+  std::string wires, regs, seq_ctl, seq_data, rst_ctl;
+  for (int i = 0; i < d.R; ++i)
+    for (int j = 0; j < d.C; ++j) {
+      std::string k = idx(i, j);
+      if (j == 0) {
+        wires += "  wire " + vrange(CW) + "ctl_" + k + " = " + velem("row_ctl", i, CW, d.R * CW) + ";\n";
+        wires += "  wire " + vrange(d.AW) + "a_" + k + " = " + velem("row_a", i, d.AW, d.R * d.AW) + ";\n";
+        if (d.as) wires += "  wire [7:0] as_" + k + " = " + velem("row_a_scale", i, 8, d.R * 8) + ";\n";
+      } else {
+        std::string l = idx(i, j - 1);
+        regs += "  reg " + vrange(CW) + "ctl_" + k + ";\n  reg " + vrange(d.AW) + "a_" + k + ";\n";
+        seq_ctl += "      ctl_" + k + " <= ctl_" + l + ";\n";
+        rst_ctl += "      ctl_" + k + " <= " + vconst(CW, 0) + ";\n";
+        seq_data += "    a_" + k + " <= a_" + l + ";\n";
+        if (d.as) {
+          regs += "  reg [7:0] as_" + k + ";\n";
+          seq_data += "    as_" + k + " <= as_" + l + ";\n";
+        }
+      }
+    }
+  s += "\n  // Activations and control seen by PE (i,j).\n" + wires + regs;
+  if (!seq_ctl.empty())
+    s += "  always @(posedge clk) begin\n    if (rst) begin\n" + rst_ctl + "    end else begin\n" + seq_ctl +
+         "    end\n  end\n";
+  if (!seq_data.empty()) s += "  always @(posedge clk) begin\n" + seq_data + "  end\n";
+
+  // Weight banks: w<bank>_i_j_<chunk>, block scale ws<bank>_i_j.
+  s += "\n  // Weight banks of PE (i,j): wB_i_j_q (bank B, chunk q) and its block scale wsB_i_j.\n";
+  std::string wseq;
+  for (int i = 0; i < d.R; ++i)
+    for (int bank = 0; bank < 2; ++bank) {
+      std::string sel = "wsel" + str(bank) + "_" + str(i);
+      s += "  wire " + sel + " = w_valid & (w_bank == 1'b" + str(bank) + ")" +
+           (d.R > 1 ? " & (w_row == " + vconst(d.RB, i) + ")" : "") + ";\n";
+      for (int j = 0; j < d.C; ++j) {
+        std::string k = idx(i, j);
+        for (int q = 0; q < d.Q; ++q) {
+          std::string r = "w" + str(bank) + "_" + k + "_" + str(q);
+          s += "  reg " + vrange(d.BW) + r + ";\n";
+          wseq += "    if (" + sel + (d.Q > 1 ? " & (w_chunk == " + vconst(d.QB, q) + ")" : "") + ") " + r +
+                  " <= " + velem("w_b", j, d.BW, d.C * d.BW) + ";\n";
+        }
+        if (d.bs) {
+          std::string r = "ws" + str(bank) + "_" + k;
+          s += "  reg [7:0] " + r + ";\n";
+          wseq += "    if (" + sel + ") " + r + " <= " + velem("w_b_scale", j, 8, d.C * 8) + ";\n";
+        }
+      }
+    }
+  if (d.R == 1) s += "  wire unused_w_row = w_row;  // one PE row: nothing to select\n";
+  s += "  always @(posedge clk) begin\n" + wseq + "  end\n";
+
+  // Weight read: bank and chunk from the control word.
+  s += "\n  // Weights presented to PE (i,j): bank and chunk travel with the activations.\n";
+  int bank_bit = 3, chunk_lo = 4;
+  for (int i = 0; i < d.R; ++i)
+    for (int j = 0; j < d.C; ++j) {
+      std::string k = idx(i, j), bank = "ctl_" + k + "[" + str(bank_bit) + "]";
+      auto pick = [&](int b) {
+        if (d.Q == 1) return "w" + str(b) + "_" + k + "_0";
+        std::string chunk = vslice("ctl_" + k, chunk_lo, d.QB, CW), e;
+        for (int q = 0; q < d.Q - 1; ++q)
+          e += "(" + chunk + " == " + vconst(d.QB, q) + ") ? w" + str(b) + "_" + k + "_" + str(q) + " : ";
+        return e + "w" + str(b) + "_" + k + "_" + str(d.Q - 1);
+      };
+      s += "  wire " + vrange(d.BW) + "b_" + k + " = " + bank + " ? (" + pick(1) + ") : (" + pick(0) + ");\n";
+      if (d.bs) s += "  wire [7:0] bs_" + k + " = " + bank + " ? ws1_" + k + " : ws0_" + k + ";\n";
+    }
+
+  // Partial-sum chain.
+  s += "\n  // Partial sums: PE (i,j) adds its group to ps_i_j (the registered out_acc of PE (i-1,j)).\n";
+  std::string pseq;
+  for (int i = 0; i < d.R; ++i)
+    for (int j = 0; j < d.C; ++j) {
+      std::string k = idx(i, j);
+      s += "  wire pv_" + k + ";\n  wire [31:0] pa_" + k + ";\n";
+      if (i == 0) {
+        s += "  wire [31:0] ps_" + k + " = " + velem("col_psum", j, 32, d.C * 32) + ";\n";
+      } else {
+        s += "  reg [31:0] ps_" + k + ";\n";
+        pseq += "    if (pv_" + idx(i - 1, j) + ") ps_" + k + " <= pa_" + idx(i - 1, j) + ";\n";
+      }
+    }
+  if (!pseq.empty()) s += "  always @(posedge clk) begin\n" + pseq + "  end\n";
+  s += "\n";
+  for (int i = 0; i < d.R; ++i)
+    for (int j = 0; j < d.C; ++j) {
+      std::string k = idx(i, j);
+      // The PE's dot product is its group: in_last = in_blk_last.
+      s += pe_instance(pe, d, i, j, "ctl_" + k + "[2]", "ctl_" + k + "[0]", "ctl_" + k + "[1]", "ctl_" + k + "[1]",
+                       "a_" + k, "as_" + k, "b_" + k, "bs_" + k, "ps_" + k, "pv_" + k, "pa_" + k);
+    }
+  s += "\n";
+  for (int j = 0; j < d.C; ++j) {
+    std::string k = idx(d.R - 1, j);
+    s += "  assign " + velem("bot_valid", j, 1, d.C) + " = pv_" + k + ";\n";
+    s += "  assign " + velem("bot_acc", j, 32, d.C * 32) + " = pa_" + k + ";\n";
+  }
+  return s + "endmodule\n";
+}
+
+// ---- the output stage ---------------------------------------------------------
+// From a readout row (valid, C raw float32, a tag, scales) to the out_* ports:
+// a register, then C = RNE32(acc * RNE32(gA * gB)) with the float32 multiplier.
+struct StageIn {
+  std::string valid, row, tag, ga, gb, apply;  // ga/gb empty when absent; apply: scale this row
+  int tag_width = 0;
+};
+
+struct StageOut {
+  std::string text;
+  int latency = 0;
+  int muls = 0;
+};
+
+std::string mul_instance(const Fp32Mul& m, const std::string& inst, const std::string& a, const std::string& b,
+                         const std::string& y) {
+  std::string s = "  " + m.module + " " + inst + " (";
+  if (m.latency > 0) s += "." + m.clk + "(clk), ";
+  return s + "." + m.a + "(" + a + "), ." + m.b + "(" + b + "), ." + m.y + "(" + y + "));\n";
+}
+
+StageOut output_stage(const Dims& d, const StageIn& in, const Fp32Mul& mul, const std::string& out_valid,
+                      const std::string& out_tag, const std::string& out_c) {
+  StageOut o;
+  int CW = d.C * 32;
+  std::string& s = o.text;
+  bool scaled = !in.ga.empty() || !in.gb.empty();
+  // r0: the readout register.
+  s += "\n  // Output stage, register 0: the row leaving the array.\n";
+  s += "  reg r0_valid;\n  reg " + vrange(CW) + "r0_raw;\n";
+  if (in.tag_width) s += "  reg " + vrange(in.tag_width) + "r0_tag;\n";
+  int gbw = d.gb == GScale::Channel ? d.C * 32 : 32;
+  if (!in.ga.empty()) s += "  reg [31:0] r0_ga;\n";
+  if (!in.gb.empty()) s += "  reg " + vrange(gbw) + "r0_gb;\n";
+  if (scaled) s += "  reg r0_apply;\n";
+  s += "  always @(posedge clk) begin\n    if (rst) r0_valid <= 1'b0;\n    else r0_valid <= " + in.valid + ";\n";
+  s += "    r0_raw <= " + in.row + ";\n";
+  if (in.tag_width) s += "    r0_tag <= " + in.tag + ";\n";
+  if (!in.ga.empty()) s += "    r0_ga <= " + in.ga + ";\n";
+  if (!in.gb.empty()) s += "    r0_gb <= " + in.gb + ";\n";
+  if (scaled) s += "    r0_apply <= " + in.apply + ";\n";
+  s += "  end\n";
+  o.latency = 0;  // r0 is the readout register counted in the array's latency
+  if (!scaled) {
+    s += "  assign " + out_valid + " = r0_valid;\n  assign " + out_c + " = r0_raw;\n";
+    if (in.tag_width) s += "  assign " + out_tag + " = r0_tag;\n";
+    return o;
+  }
+  // The combined scale g: one value (both scalars) or one per column.
+  int ng = d.gb == GScale::Channel ? d.C : 1;
+  std::string stage = "r0";
+  auto delay_side = [&](const std::string& from, const std::string& to) {
+    std::string t, v, raw, tag, apply;
+    t += delay_line(to + "_mv", from + "_valid", 1, mul.latency, true, v);
+    t += delay_line(to + "_mraw", from + "_raw", CW, mul.latency, false, raw);
+    if (in.tag_width) t += delay_line(to + "_mtag", from + "_tag", in.tag_width, mul.latency, false, tag);
+    t += delay_line(to + "_mapply", from + "_apply", 1, mul.latency, false, apply);
+    return std::vector<std::string>{t, v, raw, tag, apply};
+  };
+  std::vector<std::string> g(ng);
+  if (!in.ga.empty() && !in.gb.empty()) {
+    s += "\n  // Output stage 1: g = RNE32(gA * gB)" + std::string(ng > 1 ? " per column" : "") + ".\n";
+    for (int k = 0; k < ng; ++k) {
+      s += "  wire [31:0] g_" + str(k) + ";\n";
+      s += mul_instance(mul, "u_gmul_" + str(k), "r0_ga", velem("r0_gb", k, 32, gbw), "g_" + str(k));
+      ++o.muls;
+    }
+    auto side = delay_side("r0", "r1");
+    s += side[0];
+    s += "  reg r1_valid;\n  reg " + vrange(CW) + "r1_raw;\n  reg r1_apply;\n";
+    if (in.tag_width) s += "  reg " + vrange(in.tag_width) + "r1_tag;\n";
+    s += "  reg " + vrange(ng * 32) + "r1_g;\n";
+    s += "  always @(posedge clk) begin\n    if (rst) r1_valid <= 1'b0;\n    else r1_valid <= " + side[1] + ";\n";
+    s += "    r1_raw <= " + side[2] + ";\n    r1_apply <= " + side[4] + ";\n";
+    if (in.tag_width) s += "    r1_tag <= " + side[3] + ";\n";
+    std::string cat;
+    for (int k = ng - 1; k >= 0; --k) cat += (cat.empty() ? "" : ", ") + ("g_" + str(k));
+    s += "    r1_g <= " + (ng > 1 ? "{" + cat + "}" : cat) + ";\n  end\n";
+    o.latency += mul.latency + 1;
+    stage = "r1";
+    for (int k = 0; k < ng; ++k) g[k] = velem("r1_g", k, 32, ng * 32);
+  } else {
+    std::string only = in.ga.empty() ? "r0_gb" : "r0_ga";
+    int w = in.ga.empty() ? gbw : 32;
+    for (int k = 0; k < ng; ++k) g[k] = velem(only, k, 32, w);
+  }
+  s += "\n  // Output stage 2: C = RNE32(acc * g) on rows that take the scale.\n";
+  for (int j = 0; j < d.C; ++j) {
+    s += "  wire [31:0] y_" + str(j) + ";\n";
+    s += mul_instance(mul, "u_cmul_" + str(j), velem(stage + "_raw", j, 32, CW), g[ng > 1 ? j : 0], "y_" + str(j));
+    ++o.muls;
+  }
+  auto side = delay_side(stage, "r2");
+  s += side[0];
+  std::string cat;
+  for (int j = d.C - 1; j >= 0; --j) cat += (cat.empty() ? "" : ", ") + ("y_" + str(j));
+  s += "  reg r2_valid;\n  reg " + vrange(CW) + "r2_c;\n";
+  if (in.tag_width) s += "  reg " + vrange(in.tag_width) + "r2_tag;\n";
+  s += "  always @(posedge clk) begin\n    if (rst) r2_valid <= 1'b0;\n    else r2_valid <= " + side[1] + ";\n";
+  s += "    r2_c <= " + side[4] + " ? " + (d.C > 1 ? "{" + cat + "}" : cat) + " : " + side[2] + ";\n";
+  if (in.tag_width) s += "    r2_tag <= " + side[3] + ";\n";
+  s += "  end\n";
+  o.latency += mul.latency + 1;
+  s += "  assign " + out_valid + " = r2_valid;\n  assign " + out_c + " = r2_c;\n";
+  if (in.tag_width) s += "  assign " + out_tag + " = r2_tag;\n";
+  return o;
+}
+
+// ---- output-stationary top ----------------------------------------------------
+std::vector<Port> os_ports(const Dims& d) {
+  std::vector<Port> p = {
+      {"clk", true, 1, "clock; every input is sampled at the rising edge"},
+      {"rst", true, 1, "synchronous reset, active high"},
+      {"in_valid", true, 1, "chunk c of every A row and every B column is on in_a / in_b this cycle"},
+      {"in_first", true, 1, "first chunk of a tile: the accumulators restart at +0.0"},
+      {"in_blk_last", true, 1, "last chunk of an accumulation group"},
+      {"in_last", true, 1, "last chunk of the tile" + std::string(d.GAW || d.GBW ? "; in_ga / in_gb are sampled" : "")},
+      {"in_a", true, d.R * d.AW,
+       "row i (output row m0+i): lane l of A[m0+i][c*L+l] at [(i*" + str(d.L) + "+l)*" + str(d.AB) + " +: " +
+           str(d.AB) + "]"},
+  };
+  if (d.as) p.push_back({"in_a_scale", true, d.R * 8, "row i: scale code of the A block chunk c belongs to, [i*8 +: 8]"});
+  p.push_back({"in_b", true, d.C * d.BW,
+               "column j (output column n0+j): lane l of B[n0+j][c*L+l] at [(j*" + str(d.L) + "+l)*" + str(d.BB) +
+                   " +: " + str(d.BB) + "]"});
+  if (d.bs) p.push_back({"in_b_scale", true, d.C * 8, "column j: scale code of the B block chunk c belongs to"});
+  if (d.GAW)
+    p.push_back({"in_ga", true, d.GAW,
+                 d.ga == GScale::Channel ? "float32 channel scale of A row m0+i at [i*32 +: 32], with in_last"
+                                         : "float32 tensor scale (decode gD) of A, with in_last"});
+  if (d.GBW)
+    p.push_back({"in_gb", true, d.GBW,
+                 d.gb == GScale::Channel ? "float32 channel scale of B column n0+j at [j*32 +: 32], with in_last"
+                                         : "float32 tensor scale (decode gD) of B, with in_last"});
+  p.push_back({"out_valid", false, 1, "one result row of a tile this cycle"});
+  p.push_back({"out_row", false, d.RB, "its row i (0..R-1); a tile's rows come out in order, one per cycle"});
+  p.push_back({"out_c", false, d.C * 32, "float32 C[m0+out_row][n0+j] at [j*32 +: 32]"});
+  return p;
+}
+
+std::string os_top(const std::string& name, const std::string& array, const Dims& d, const ArrayTiming& t,
+                   const Fp32Mul& mul, StageOut& stage, int& slots) {
+  std::string s = "// " + name + ": output-stationary " + str(d.R) + " x " + str(d.C) +
+                  " MAC array, fixed stream schedule (docs/array.md).\n";
+  s += module_header(name, os_ports(d));
+  s += "\n  // Input skew: row i and its control are delayed i cycles, column j of B j cycles.\n";
+  s += "  wire [3:0] ctl_in = {in_last, in_blk_last, in_first, in_valid};\n";
+  std::string row_ctl, row_a, row_as, col_b, col_bs;
+  for (int i = d.R - 1; i >= 0; --i) {
+    std::string c, a, as;
+    s += delay_line("skc" + str(i), "ctl_in", 4, i, true, c);
+    s += delay_line("ska" + str(i), velem("in_a", i, d.AW, d.R * d.AW), d.AW, i, false, a);
+    if (d.as) s += delay_line("sks" + str(i), velem("in_a_scale", i, 8, d.R * 8), 8, i, false, as);
+    row_ctl += (row_ctl.empty() ? "" : ", ") + c;
+    row_a += (row_a.empty() ? "" : ", ") + a;
+    if (d.as) row_as += (row_as.empty() ? "" : ", ") + as;
+  }
+  for (int j = d.C - 1; j >= 0; --j) {
+    std::string b, bs;
+    s += delay_line("skb" + str(j), velem("in_b", j, d.BW, d.C * d.BW), d.BW, j, false, b);
+    if (d.bs) s += delay_line("skt" + str(j), velem("in_b_scale", j, 8, d.C * 8), 8, j, false, bs);
+    col_b += (col_b.empty() ? "" : ", ") + b;
+    if (d.bs) col_bs += (col_bs.empty() ? "" : ", ") + bs;
+  }
+  int n = d.R * d.C;
+  s += "\n  wire " + vrange(n) + "pe_valid;\n  wire [" + str(n * 32 - 1) + ":0] pe_acc;\n";
+  s += "  " + array + " u_array (\n    .clk(clk),\n    .rst(rst),\n    .row_ctl({" + row_ctl + "}),\n    .row_a({" +
+       row_a + "}),\n";
+  if (d.as) s += "    .row_a_scale({" + row_as + "}),\n";
+  s += "    .col_b({" + col_b + "}),\n";
+  if (d.bs) s += "    .col_b_scale({" + col_bs + "}),\n";
+  s += "    .pe_valid(pe_valid),\n    .pe_acc(pe_acc)\n  );\n";
+
+  // Hold registers and the row readout.
+  s += "\n  // Each PE's result is held until its row leaves; row i is complete when PE (i,C-1) is done.\n";
+  std::string hold_seq;
+  for (int i = 0; i < d.R; ++i)
+    for (int j = 0; j < d.C - 1; ++j) {
+      int k = i * d.C + j;
+      s += "  reg [31:0] hold_" + idx(i, j) + ";\n";
+      hold_seq += "    if (" + velem("pe_valid", k, 1, n) + ") hold_" + idx(i, j) + " <= " +
+                  velem("pe_acc", k, 32, n * 32) + ";\n";
+    }
+  if (!hold_seq.empty()) s += "  always @(posedge clk) begin\n" + hold_seq + "  end\n";
+  int CW = d.C * 32;
+  std::string rd_valid, rd_row, rd_idx, rd_ga;
+  for (int i = 0; i < d.R; ++i) {
+    std::string rdy = "rdy_" + str(i);
+    s += "  wire " + rdy + " = " + velem("pe_valid", i * d.C + d.C - 1, 1, n) + ";\n";
+    std::string row = velem("pe_acc", i * d.C + d.C - 1, 32, n * 32);
+    for (int j = d.C - 2; j >= 0; --j) row += ", hold_" + idx(i, j);
+    s += "  wire " + vrange(CW) + "row_" + str(i) + " = " + (d.C > 1 ? "{" + row + "}" : row) + ";\n";
+    std::string term = "({" + str(CW) + "{" + rdy + "}} & row_" + str(i) + ")";
+    rd_row += (rd_row.empty() ? "" : " | ") + term;
+    rd_valid += (rd_valid.empty() ? "" : " | ") + rdy;
+    if (i > 0) rd_idx += (rd_idx.empty() ? "" : " | ") + ("({" + str(d.RB) + "{" + rdy + "}} & " + vconst(d.RB, i) + ")");
+  }
+  if (rd_idx.empty()) rd_idx = vconst(d.RB, 0);
+  s += "  wire rd_valid = " + rd_valid + ";\n";
+  s += "  wire " + vrange(CW) + "rd_row = " + rd_row + ";\n";
+  s += "  wire " + vrange(d.RB) + "rd_idx = " + rd_idx + ";\n";
+
+  // Per-tile scale buffer: written at in_last, read while the tile's rows leave.
+  StageIn in;
+  in.valid = "rd_valid";
+  in.row = "rd_row";
+  in.tag = "rd_idx";
+  in.tag_width = d.RB;
+  in.apply = "1'b1";
+  slots = 0;
+  if (d.GAW || d.GBW) {
+    slots = t.os_scale_slots();
+    int SW = d.GAW + d.GBW, PB = vbits(slots);
+    std::string src = d.GAW && d.GBW ? "{in_gb, in_ga}" : (d.GAW ? "in_ga" : "in_gb");
+    s += "\n  // Tensor/channel scales of the tiles in flight: " + str(slots) +
+         " slot(s), written with in_last, freed after row R-1 leaves.\n";
+    s += "  wire sb_push = in_valid & in_last;\n  wire sb_pop = rd_valid & (rd_idx == " + vconst(d.RB, d.R - 1) +
+         ");\n";
+    for (int k = 0; k < slots; ++k) s += "  reg " + vrange(SW) + "sb_" + str(k) + ";\n";
+    if (slots == 1) {
+      s += "  always @(posedge clk) if (sb_push) sb_0 <= " + src + ";\n";
+      s += "  wire " + vrange(SW) + "sb_rd = sb_0;\n  wire unused_sb_pop = sb_pop;\n";
+    } else {
+      s += "  reg " + vrange(PB) + "sb_wp;\n  reg " + vrange(PB) + "sb_rp;\n";
+      s += "  always @(posedge clk) begin\n    if (rst) begin\n      sb_wp <= " + vconst(PB, 0) + ";\n      sb_rp <= " +
+           vconst(PB, 0) + ";\n    end else begin\n";
+      s += "      if (sb_push) sb_wp <= (sb_wp == " + vconst(PB, slots - 1) + ") ? " + vconst(PB, 0) +
+           " : sb_wp + 1'b1;\n";
+      s += "      if (sb_pop) sb_rp <= (sb_rp == " + vconst(PB, slots - 1) + ") ? " + vconst(PB, 0) +
+           " : sb_rp + 1'b1;\n    end\n";
+      for (int k = 0; k < slots; ++k)
+        s += "    if (sb_push & (sb_wp == " + vconst(PB, k) + ")) sb_" + str(k) + " <= " + src + ";\n";
+      s += "  end\n";
+      std::string mux;
+      for (int k = 0; k < slots - 1; ++k) mux += "(sb_rp == " + vconst(PB, k) + ") ? sb_" + str(k) + " : ";
+      s += "  wire " + vrange(SW) + "sb_rd = " + mux + "sb_" + str(slots - 1) + ";\n";
+    }
+    if (d.GAW) {
+      std::string ga = vslice("sb_rd", 0, d.GAW, SW);
+      if (d.ga == GScale::Channel) {
+        // The row's own channel scale: the same one-hot select as the row.
+        s += "  wire [" + str(d.GAW - 1) + ":0] sb_ga = " + ga + ";\n";
+        std::string sel;
+        for (int i = 0; i < d.R; ++i)
+          sel += (sel.empty() ? "" : " | ") + ("({32{rdy_" + str(i) + "}} & " + velem("sb_ga", i, 32, d.GAW) + ")");
+        s += "  wire [31:0] rd_ga = " + sel + ";\n";
+        in.ga = "rd_ga";
+      } else {
+        in.ga = ga;
+      }
+    }
+    if (d.GBW) in.gb = vslice("sb_rd", d.GAW, d.GBW, SW);
+  }
+  stage = output_stage(d, in, mul, "out_valid", "out_row", "out_c");
+  s += stage.text;
+  return s + "endmodule\n";
+}
+
+// ---- weight-stationary top ----------------------------------------------------
+std::vector<Port> ws_ports(const Dims& d) {
+  std::vector<Port> p = {
+      {"clk", true, 1, "clock; every input is sampled at the rising edge"},
+      {"rst", true, 1, "synchronous reset, active high"},
+      {"w_valid", true, 1, "write one weight chunk of PE row w_row (all columns) into bank w_bank"},
+      {"w_bank", true, 1, "weight bank written (0 or 1)"},
+      {"w_row", true, d.RB, "PE row i: holds K block k0/G + i of the weights"},
+  };
+  if (d.Q > 1) p.push_back({"w_chunk", true, d.QB, "chunk q (0.." + str(d.Q - 1) + ") of the block"});
+  p.push_back({"w_b", true, d.C * d.BW,
+               "column j: lane l of B[n0+j][(k0/G+w_row)*G + q*L + l] at [(j*" + str(d.L) + "+l)*" + str(d.BB) +
+                   " +: " + str(d.BB) + "]"});
+  if (d.bs) p.push_back({"w_b_scale", true, d.C * 8, "column j: scale code of that B block, [j*8 +: 8]"});
+  if (d.GBW)
+    p.push_back({"w_gb", true, d.GBW,
+                 d.gb == GScale::Channel ? "float32 channel scale of B column n0+j at [j*32 +: 32], stored in the bank"
+                                         : "float32 tensor scale (decode gD) of B, stored in the bank"});
+  p.push_back({"in_valid", true, 1, "chunk q of one activation row m is on in_a (q counts from 0 after in_blk_last)"});
+  p.push_back({"in_blk_last", true, 1, "last chunk (q = Q-1) of the row: in_psum, in_last" +
+                                           std::string(d.GAW ? ", in_ga" : "") + " are sampled"});
+  p.push_back({"in_last", true, 1,
+               "the row's final K tile: " + std::string(d.GAW || d.GBW ? "apply the tensor/channel scales, " : "") +
+                   "out_last = 1"});
+  p.push_back({"in_bank", true, 1, "weight bank this row multiplies with"});
+  p.push_back({"in_a", true, d.R * d.AW,
+               "PE row i: lane l of A[m][(k0/G+i)*G + q*L + l] at [(i*" + str(d.L) + "+l)*" + str(d.AB) + " +: " +
+                   str(d.AB) + "]"});
+  if (d.as) p.push_back({"in_a_scale", true, d.R * 8, "PE row i: scale code of that A block, [i*8 +: 8]"});
+  p.push_back({"in_psum", true, d.C * 32, "float32 partial sums C[m][n0+j] of the previous K tiles (+0.0 first)"});
+  if (d.GAW) p.push_back({"in_ga", true, 32, "float32 " + std::string(d.ga == GScale::Channel ? "channel scale of A row m" : "tensor scale (decode gD) of A")});
+  p.push_back({"out_valid", false, 1, "one output row this cycle, in the order the rows went in"});
+  p.push_back({"out_last", false, 1, "the row had in_last" + std::string(d.GAW || d.GBW ? " (scales applied)" : "")});
+  p.push_back({"out_c", false, d.C * 32, "float32 C[m][n0+j] at [j*32 +: 32]"});
+  return p;
+}
+
+std::string ws_top(const std::string& name, const std::string& array, const Dims& d, const ArrayTiming& t,
+                   const Fp32Mul& mul, StageOut& stage) {
+  int D = t.ws_row_step(), CW = 4 + (d.Q > 1 ? d.QB : 0);
+  std::string s = "// " + name + ": weight-stationary " + str(d.R) + " x " + str(d.C) +
+                  " MAC array, fixed stream schedule (docs/array.md).\n";
+  s += module_header(name, ws_ports(d));
+  std::string ctl = "{in_bank, q_first, in_blk_last, in_valid}";
+  if (d.Q > 1) {
+    s += "\n  // Chunk counter: the first valid chunk after reset or in_blk_last is chunk 0.\n";
+    s += "  reg " + vrange(d.QB) + "q_cnt;\n  always @(posedge clk) begin\n    if (rst) q_cnt <= " + vconst(d.QB, 0) +
+         ";\n    else if (in_valid) q_cnt <= in_blk_last ? " + vconst(d.QB, 0) + " : q_cnt + 1'b1;\n  end\n";
+    s += "  wire q_first = (q_cnt == " + vconst(d.QB, 0) + ");\n";
+    ctl = "{q_cnt, in_bank, q_first, in_blk_last, in_valid}";
+  } else {
+    s += "\n  wire q_first = 1'b1;  // one chunk per group\n";
+  }
+  s += "  wire " + vrange(CW) + "ctl_in = " + ctl + ";\n";
+  s += "\n  // Input skew: PE row i is " + str(D) + " * i cycles later (the partial-sum step), column j of in_psum j cycles.\n";
+  std::string row_ctl, row_a, row_as, col_ps;
+  for (int i = d.R - 1; i >= 0; --i) {
+    std::string c, a, as;
+    s += delay_line("skc" + str(i), "ctl_in", CW, i * D, true, c);
+    s += delay_line("ska" + str(i), velem("in_a", i, d.AW, d.R * d.AW), d.AW, i * D, false, a);
+    if (d.as) s += delay_line("sks" + str(i), velem("in_a_scale", i, 8, d.R * 8), 8, i * D, false, as);
+    row_ctl += (row_ctl.empty() ? "" : ", ") + c;
+    row_a += (row_a.empty() ? "" : ", ") + a;
+    if (d.as) row_as += (row_as.empty() ? "" : ", ") + as;
+  }
+  for (int j = d.C - 1; j >= 0; --j) {
+    std::string p;
+    s += delay_line("skp" + str(j), velem("in_psum", j, 32, d.C * 32), 32, j, false, p);
+    col_ps += (col_ps.empty() ? "" : ", ") + p;
+  }
+  s += "\n  wire " + vrange(d.C) + "bot_valid;\n  wire [" + str(d.C * 32 - 1) + ":0] bot_acc;\n";
+  s += "  " + array + " u_array (\n    .clk(clk),\n    .rst(rst),\n    .row_ctl({" + row_ctl + "}),\n    .row_a({" +
+       row_a + "}),\n";
+  if (d.as) s += "    .row_a_scale({" + row_as + "}),\n";
+  s += "    .col_psum({" + col_ps + "}),\n    .w_valid(w_valid),\n    .w_bank(w_bank),\n    .w_row(w_row),\n";
+  if (d.Q > 1) s += "    .w_chunk(w_chunk),\n";
+  s += "    .w_b(w_b),\n";
+  if (d.bs) s += "    .w_b_scale(w_b_scale),\n";
+  s += "    .bot_valid(bot_valid),\n    .bot_acc(bot_acc)\n  );\n";
+
+  // Deskew the bottom row: column j waits C-1-j cycles.
+  s += "\n  // Deskew: column j of the bottom row is delayed C-1-j cycles; column C-1 marks the row.\n";
+  std::string row;
+  for (int j = d.C - 1; j >= 0; --j) {
+    std::string o;
+    s += delay_line("dsk" + str(j), velem("bot_acc", j, 32, d.C * 32), 32, d.C - 1 - j, false, o);
+    row += (row.empty() ? "" : ", ") + o;
+  }
+  if (d.C > 1) s += "  wire unused_bot_valid = &bot_valid[" + str(d.C - 2) + ":0];  // same timing as column C-1\n";
+  // Side information of each row, delayed to the readout cycle.
+  int DL = t.ws_out_delay() - t.out_stage - 1;
+  std::string side_src = "{in_last, in_bank}";
+  int SW = 2;
+  if (d.GAW) {
+    side_src = "{in_ga, in_last, in_bank}";
+    SW += 32;
+  }
+  std::string side;
+  s += "\n  // Row side information (final flag, bank" + std::string(d.GAW ? ", gA" : "") + "), sampled with in_blk_last, delayed " +
+       str(DL) + " cycles to the readout.\n";
+  s += delay_line("side", side_src, SW, DL, false, side);
+  s += "  wire " + vrange(SW) + "rd_side = " + side + ";\n";
+  StageIn in;
+  in.valid = velem("bot_valid", d.C - 1, 1, d.C);
+  in.row = d.C > 1 ? "{" + row + "}" : row;
+  in.tag = "rd_side[1]";
+  in.tag_width = 1;
+  in.apply = "rd_side[1]";
+  if (d.GAW) in.ga = "rd_side[33:2]";
+  if (d.GBW) {
+    s += "\n  // B's tensor/channel scale per weight bank, written with the weights.\n";
+    s += "  reg " + vrange(d.GBW) + "gb0;\n  reg " + vrange(d.GBW) + "gb1;\n";
+    s += "  always @(posedge clk) begin\n    if (w_valid & ~w_bank) gb0 <= w_gb;\n    if (w_valid & w_bank) gb1 <= w_gb;\n  end\n";
+    in.gb = "(rd_side[0] ? gb1 : gb0)";
+  } else {
+    s += "  wire unused_rd_bank = rd_side[0];\n";
+  }
+  stage = output_stage(d, in, mul, "out_valid", "out_last", "out_c");
+  s += stage.text;
+  return s + "endmodule\n";
+}
+
+}  // namespace
+
+ArrayTiming array_timing(const ArrayConfig& cfg, const PeInfo& pe, int mul_latency) {
+  ArrayTiming t;
+  t.dataflow = cfg.dataflow;
+  t.rows = cfg.rows;
+  t.cols = cfg.cols;
+  t.lanes = cfg.lanes;
+  t.group = cfg.group;
+  t.pe_latency = pe.latency;
+  GScale ga = gscale_of(cfg.a), gb = gscale_of(cfg.b);
+  int stages = (ga != GScale::None) + (gb != GScale::None);  // g = gA * gB only with both
+  t.out_stage = stages * (mul_latency + 1);
+  return t;
+}
+
+ArrayDesign emit_array(const ArrayConfig& cfg, const PeInfo& pe, const Fp32Mul& mul) {
+  Dims d = dims_of(cfg, pe);
+  ArrayDesign a;
+  a.pe = pe.module_name;
+  a.array = cfg.name + "_array";
+  a.top = cfg.name + "_top";
+  a.ga = d.ga;
+  a.gb = d.gb;
+  ArrayTiming& t = a.timing;
+  t = array_timing(cfg, pe, mul.latency);
+  StageOut stage;
+  std::string grid, top;
+  if (d.ws) {
+    grid = ws_grid(a.array, a.pe, d);
+    top = ws_top(a.top, a.array, d, t, mul, stage);
+    a.ports = ws_ports(d);
+  } else {
+    grid = os_grid(a.array, a.pe, d);
+    top = os_top(a.top, a.array, d, t, mul, stage, a.scale_slots);
+    a.ports = os_ports(d);
+  }
+  a.mul_count = stage.muls;
+  if (stage.latency != t.out_stage) throw std::logic_error("emit_array: output stage latency mismatch");
+  std::string banner = "// Generated by macforge gen from config '" + cfg.name + "' (" + cfg.a_name + " x " +
+                       cfg.b_name + "). Do not edit.\n";
+  a.files.push_back({a.array + ".v", banner + grid});
+  a.files.push_back({a.top + ".v", banner + top});
+  return a;
+}
+
+}  // namespace macforge::gen

@@ -1,0 +1,159 @@
+#include "sim/report.hpp"
+
+#include <cmath>
+#include <iomanip>
+#include <sstream>
+
+namespace macforge::sim {
+
+std::string json_escape(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    if (c == '"' || c == '\\') o += '\\', o += c;
+    else if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      o += buf;
+    } else o += c;
+  }
+  return o;
+}
+
+std::string json_number(double v) {
+  if (!std::isfinite(v)) return "null";
+  std::ostringstream s;
+  s << std::setprecision(10) << v;
+  return s.str();
+}
+
+namespace {
+
+void add(BufferStats& a, const BufferStats& b, uint64_t k) {
+  a.read_bytes += b.read_bytes * k;
+  a.read_words += b.read_words * k;
+  a.write_bytes += b.write_bytes * k;
+  a.write_words += b.write_words * k;
+  a.fills += b.fills * k;
+  a.hits += b.hits * k;
+  a.word_bytes = b.word_bytes;
+}
+
+std::string buffer_json(const BufferStats& b) {
+  std::ostringstream s;
+  s << "{\"reads_words\": " << b.read_words << ", \"reads_bytes\": " << b.read_bytes
+    << ", \"writes_words\": " << b.write_words << ", \"writes_bytes\": " << b.write_bytes
+    << ", \"word_bytes\": " << b.word_bytes << ", \"fills\": " << b.fills << ", \"hits\": " << b.hits << "}";
+  return s.str();
+}
+
+// A layer's figures for `count` back-to-back instances.
+LayerReport scaled(const LayerReport& r) {
+  LayerReport t = r;
+  uint64_t k = uint64_t(r.gemm.count);
+  if (k == 1) return t;
+  t.total_cycles *= int64_t(k);
+  t.compute_cycles *= int64_t(k);
+  t.stall_cycles *= int64_t(k);
+  t.ideal_cycles *= int64_t(k);
+  t.port_stall_cycles *= int64_t(k);
+  t.macs *= double(k);
+  t.input = t.weight = t.output = BufferStats{};
+  add(t.input, r.input, k);
+  add(t.weight, r.weight, k);
+  add(t.output, r.output, k);
+  t.dram_read_bytes *= k;
+  t.dram_write_bytes *= k;
+  return t;
+}
+
+}  // namespace
+
+LayerReport total_of(const std::vector<LayerReport>& layers) {
+  LayerReport t;
+  t.gemm.name = "total";
+  t.gemm.M = t.gemm.N = t.gemm.K = 0;
+  for (const LayerReport& l0 : layers) {
+    LayerReport l = scaled(l0);
+    t.total_cycles += l.total_cycles;
+    t.compute_cycles += l.compute_cycles;
+    t.stall_cycles += l.stall_cycles;
+    t.ideal_cycles += l.ideal_cycles;
+    t.port_stall_cycles += l.port_stall_cycles;
+    t.macs += l.macs;
+    add(t.input, l.input, 1);
+    add(t.weight, l.weight, 1);
+    add(t.output, l.output, 1);
+    t.dram_read_bytes += l.dram_read_bytes;
+    t.dram_write_bytes += l.dram_write_bytes;
+    t.wall_seconds += l.wall_seconds;
+    t.cpu_seconds += l.cpu_seconds;
+    t.backend = l.backend;
+  }
+  return t;
+}
+
+std::string layer_json(const LayerReport& r0, const std::string& ind, double peak_macs_per_cycle) {
+  LayerReport r = scaled(r0);
+  std::ostringstream s;
+  s << "{\n";
+  if (r.gemm.name != "total") {
+    s << ind << "  \"name\": \"" << json_escape(r.gemm.name) << "\", \"M\": " << r.gemm.M << ", \"N\": " << r.gemm.N
+      << ", \"K\": " << r.gemm.K << ", \"count\": " << r.gemm.count << ",\n";
+    s << ind << "  \"schedule\": {\"order\": \"" << r.sched.order << "\", \"steps\": " << r.sched.steps
+      << ", \"padded_k\": " << r.sched.Kp << ", \"tile_k\": " << r.sched.tile_k << ", \"tile_rows\": "
+      << r.sched.tile_rows << "},\n";
+  }
+  double util = r.total_cycles > 0 ? r.macs / (peak_macs_per_cycle * double(r.total_cycles)) : 0;
+  s << ind << "  \"total_cycles\": " << r.total_cycles << ", \"compute_cycles\": " << r.compute_cycles
+    << ", \"stall_cycles\": " << r.stall_cycles << ", \"port_stall_cycles\": " << r.port_stall_cycles
+    << ", \"ideal_cycles\": " << r.ideal_cycles << ",\n";
+  s << ind << "  \"macs\": " << json_number(r.macs) << ", \"utilization\": " << json_number(util) << ",\n";
+  s << ind << "  \"buffers\": {\n";
+  s << ind << "    \"input\": " << buffer_json(r.input) << ",\n";
+  s << ind << "    \"weight\": " << buffer_json(r.weight) << ",\n";
+  s << ind << "    \"output\": " << buffer_json(r.output) << "\n";
+  s << ind << "  },\n";
+  s << ind << "  \"dram_bytes\": " << r.dram_bytes() << ", \"dram_read_bytes\": " << r.dram_read_bytes
+    << ", \"dram_write_bytes\": " << r.dram_write_bytes << ",\n";
+  if (r.has_output) {
+    char h[20];
+    std::snprintf(h, sizeof h, "%016llx", static_cast<unsigned long long>(r.output_hash));
+    s << ind << "  \"output_hash\": \"" << h << "\",\n";
+  }
+  s << ind << "  \"wall_seconds\": " << json_number(r.wall_seconds) << ", \"cpu_seconds\": " << json_number(r.cpu_seconds)
+    << "\n";
+  s << ind << "}";
+  return s.str();
+}
+
+std::string to_json(const RunSummary& sum) {
+  std::ostringstream s;
+  const ArraySpec& a = sum.array;
+  s << "{\n  \"config\": \"" << json_escape(sum.config) << "\",\n";
+  s << "  \"array\": {\"rows\": " << a.rows << ", \"cols\": " << a.cols << ", \"dataflow\": \""
+    << dataflow_name(a.dataflow) << "\", \"lanes\": " << a.lanes << ", \"a\": \"" << json_escape(a.a.name)
+    << "\", \"b\": \"" << json_escape(a.b.name) << "\", \"group\": " << a.group() << ", \"pe_latency\": "
+    << a.pe_latency << ", \"out_stage\": " << a.out_stage << "},\n";
+  const MemoryConfig& m = sum.memory;
+  auto buf = [&](const BufferConfig& b) {
+    std::ostringstream o;
+    o << "{\"capacity\": " << b.capacity << ", \"banks\": " << b.banks << ", \"ports\": " << b.ports
+      << ", \"double_buffer\": " << (b.double_buffer ? "true" : "false") << ", \"word_bytes\": "
+      << (b.word_bytes ? std::to_string(b.word_bytes) : std::string("\"auto\"")) << "}";
+    return o.str();
+  };
+  s << "  \"memory\": {\"ideal\": " << (sum.ideal ? "true" : "false") << ", \"dram\": {\"bandwidth\": "
+    << json_number(m.dram.bandwidth) << ", \"latency\": " << m.dram.latency << "},\n";
+  s << "    \"input\": " << buf(m.input) << ",\n    \"weight\": " << buf(m.weight) << ",\n    \"output\": "
+    << buf(m.output) << "},\n";
+  s << "  \"mode\": \"" << sum.mode << "\",\n";
+  s << "  \"layers\": [\n";
+  for (size_t i = 0; i < sum.layers.size(); ++i)
+    s << "    " << layer_json(sum.layers[i], "    ", a.peak_macs_per_cycle())
+      << (i + 1 < sum.layers.size() ? ",\n" : "\n");
+  s << "  ],\n";
+  s << "  \"total\": " << layer_json(total_of(sum.layers), "  ", a.peak_macs_per_cycle()) << "\n}\n";
+  return s.str();
+}
+
+}  // namespace macforge::sim

@@ -1,0 +1,46 @@
+#include "sim/run.hpp"
+
+#include "sim/data.hpp"
+
+namespace macforge::sim {
+
+void check_workload(const AccelConfig& cfg, const std::vector<Gemm>& gemms, bool ideal) {
+  for (const Gemm& g : gemms) {
+    try {
+      Schedule s(cfg.array, cfg.memory, g, ideal);
+    } catch (const FormatError& e) {
+      throw FormatError("layer '" + g.name + "' (" + std::to_string(g.M) + "x" + std::to_string(g.N) + "x" +
+                        std::to_string(g.K) + "): " + e.what());
+    }
+  }
+}
+
+RunSummary run_workload(const AccelConfig& cfg, const std::vector<Gemm>& gemms, const SimRequest& req) {
+  check_workload(cfg, gemms, req.ideal);
+  RunSummary sum;
+  sum.config = cfg.source;
+  sum.array = cfg.array;
+  sum.memory = cfg.memory;
+  sum.ideal = req.ideal;
+  sum.mode = req.timing_only ? "timing-only" : "functional";
+  auto backend = make_behavioural_backend(!req.timing_only);
+  RunOptions opt;
+  opt.ideal = req.ideal;
+  for (const Gemm& g : gemms) {
+    if (req.timing_only) {
+      sum.layers.push_back(default_accelerator().run(cfg, g, *backend, opt));
+      continue;
+    }
+    Operands ops = make_operands(cfg.array, g, req.seed);
+    GemmData data;
+    data.A = &ops.A;
+    data.B = &ops.B;
+    LayerReport r = default_accelerator().run(cfg, g, *backend, opt, &data);
+    r.has_output = true;
+    r.output_hash = hash_floats(data.C);
+    sum.layers.push_back(r);
+  }
+  return sum;
+}
+
+}  // namespace macforge::sim

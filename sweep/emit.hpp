@@ -1,0 +1,21 @@
+// Handing a sweep to an existing engine instead of the local pool:
+//  - ninja: DIR/build.ninja, one edge per point producing points/<hash>.json
+//    (incremental: a second `ninja` does nothing) and a final edge running
+//    `macforge collect DIR`;
+//  - slurm: DIR/slurm.sh, a job array with one task per point index, and
+//    DIR/slurm_collect.sh to run afterwards.
+#pragma once
+
+#include <string>
+
+#include "sweep/spec.hpp"
+
+namespace macforge::sweep {
+
+// Both write DIR/sweep.json first (collect reads it). Return the file written.
+std::string emit_ninja(const SweepSpec& spec, const Expansion& ex, const std::string& dir, const std::string& exe,
+                       const std::string& tool_version);
+std::string emit_slurm(const SweepSpec& spec, const Expansion& ex, const std::string& dir, const std::string& exe,
+                       const std::string& tool_version);
+
+}  // namespace macforge::sweep

@@ -1,0 +1,379 @@
+#include "sweep/point.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "gen/generate.hpp"
+#include "numerics/block_format.hpp"
+#include "numerics/metrics.hpp"
+#include "numerics/qsnr_study.hpp"
+#include "sweep/util.hpp"
+
+namespace macforge::sweep {
+
+namespace fs = std::filesystem;
+
+std::string point_path(const std::string& dir, const std::string& hash) { return dir + "/points/" + hash + ".json"; }
+std::string log_path(const std::string& dir, const std::string& hash) { return dir + "/logs/" + hash + ".log"; }
+std::string work_path(const std::string& dir, const std::string& hash) { return dir + "/work/" + hash; }
+
+namespace {
+
+// A stage failed: the message is the record's error.
+struct StageFailure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+json base_record(const Point& p, const PointContext& ctx) {
+  json r;
+  r["schema"] = kPointSchema;
+  r["hash"] = p.hash;
+  r["index"] = p.index;
+  r["label"] = p.label;
+  r["status"] = "running";
+  r["tool_version"] = ctx.tool_version;
+  json params = json::object();
+  for (const auto& [k, v] : p.params) params[k] = v;
+  r["params"] = params;
+  r["config"] = json::parse(p.cfg.canonical_json());
+  r["liberty"] = p.liberty;
+  r["log"] = "logs/" + p.hash + ".log";
+  return r;
+}
+
+void append_file(const std::string& to, const std::string& from) {
+  std::ifstream in(from, std::ios::binary);
+  std::ofstream out(to, std::ios::binary | std::ios::app);
+  out << in.rdbuf();
+}
+
+void log_line(const std::string& log, const std::string& text) {
+  std::ofstream out(log, std::ios::app);
+  out << text << "\n";
+}
+
+std::string quote_cmd(const std::vector<std::string>& argv) {
+  std::string s;
+  for (const std::string& a : argv) {
+    bool plain = !a.empty() && a.find_first_of(" \t'\"$\\|&;<>()*?") == std::string::npos;
+    s += (s.empty() ? "" : " ") + (plain ? a : "'" + a + "'");
+  }
+  return s;
+}
+
+// Runs a tool for a stage: stdout into out_file ("" = the stage log), stderr
+// into the stage log, which is then appended to the point's log.
+ProcResult run_tool(const std::vector<std::string>& argv, const std::string& cwd, const std::string& out_file,
+                    const std::string& stage_log, const std::string& main_log, double timeout) {
+  log_line(main_log, "$ " + quote_cmd(argv));
+  std::remove(stage_log.c_str());
+  ProcResult r = run_program(argv, cwd, out_file, stage_log, timeout);
+  append_file(main_log, stage_log);
+  log_line(main_log, "-> " + r.describe() + " in " + fmt_num(r.seconds, 3) + " s");
+  return r;
+}
+
+json parse_json_file(const std::string& path, const std::string& what) {
+  std::string text;
+  try {
+    text = read_file(path);
+  } catch (const SweepRuntimeError&) {
+    throw StageFailure(what + " wrote no output (" + path + ")");
+  }
+  try {
+    return json::parse(text);
+  } catch (const json::exception& e) {
+    throw StageFailure(what + " printed no valid JSON (" + path + "): " + e.what());
+  }
+}
+
+double num_at(const json& j, const std::vector<std::string>& path, const std::string& what) {
+  const json* cur = &j;
+  std::string where;
+  for (const std::string& k : path) {
+    where += (where.empty() ? "" : ".") + k;
+    if (!cur->is_object() || !cur->contains(k)) throw StageFailure(what + ": no '" + where + "' in its JSON");
+    cur = &(*cur)[k];
+  }
+  if (!cur->is_number()) throw StageFailure(what + ": '" + where + "' is not a number");
+  return cur->get<double>();
+}
+
+int count_prefix_lines(const std::string& path, const std::string& prefix) {
+  std::ifstream in(path);
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line))
+    if (line.rfind(prefix, 0) == 0) ++n;
+  return n;
+}
+
+std::string now_iso() {
+  std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+class PointRunner {
+ public:
+  PointRunner(const SweepSpec& spec, const Point& p, const PointContext& ctx)
+      : spec_(spec), p_(p), ctx_(ctx), work_(work_path(ctx.out_dir, p.hash)), log_(log_path(ctx.out_dir, p.hash)) {}
+
+  json run() {
+    json rec = base_record(p_, ctx_);
+    json stages = json::object();
+    auto t0 = std::chrono::steady_clock::now();
+    std::error_code ec;
+    fs::remove_all(work_, ec);
+    make_dirs(work_);
+    make_dirs(ctx_.out_dir + "/logs");
+    { std::ofstream(log_, std::ios::trunc) << "# macforge point " << p_.index << " (" << p_.label << "), hash "
+                                          << p_.hash << "\n# " << ctx_.tool_version << "\n"; }
+    config_ = work_ + "/config.yaml";
+    write_atomic(config_, point_config_yaml(spec_, p_));
+
+    std::string failed_stage, error;
+    for (const std::string& st : spec_.stages) {
+      log_line(log_, "== stage " + st);
+      auto s0 = std::chrono::steady_clock::now();
+      json sj;
+      try {
+        if (st == "gen") stage_gen();
+        else if (st == "lint") stage_lint();
+        else if (st == "cosim") stage_cosim();
+        else if (st == "synth") stage_synth();
+        else if (st == "sim") stage_sim();
+        else if (st == "qsnr") stage_qsnr();
+        sj["status"] = "ok";
+      } catch (const std::exception& e) {
+        failed_stage = st;
+        error = st + ": " + e.what();
+        sj["status"] = "failed";
+        sj["error"] = e.what();
+        log_line(log_, "!! " + error);
+      }
+      sj["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count();
+      stages[st] = sj;
+      if (!failed_stage.empty()) break;
+    }
+    derive();
+    rec["status"] = failed_stage.empty() ? "ok" : "failed";
+    if (!failed_stage.empty()) {
+      rec["failed_stage"] = failed_stage;
+      rec["error"] = error;
+    }
+    rec["stages"] = stages;
+    rec["metrics"] = metrics_;
+    if (!raw_.empty()) rec["raw"] = raw_;
+    rec["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    char host[256] = {0};
+    ::gethostname(host, sizeof host - 1);
+    rec["host"] = host;
+    rec["finished"] = now_iso();
+    log_line(log_, "== point " + rec["status"].get<std::string>() + " in " + fmt_num(rec["seconds"].get<double>(), 3) + " s");
+    make_dirs(ctx_.out_dir + "/points");
+    write_atomic(point_path(ctx_.out_dir, p_.hash), rec.dump(1) + "\n");
+    return rec;
+  }
+
+ private:
+  const SweepSpec& spec_;
+  const Point& p_;
+  const PointContext& ctx_;
+  std::string work_, log_, config_;
+  json metrics_ = json::object();
+  json raw_ = json::object();
+  std::string top_;
+
+  std::string stage_log(const std::string& name) const { return work_ + "/" + name + ".log"; }
+
+  void tool_failed(const std::string& what, const ProcResult& r, const std::string& slog) {
+    std::string ex = log_excerpt(slog);
+    throw StageFailure(what + " failed (" + r.describe() + ")" + (ex.empty() ? "" : ": " + ex));
+  }
+
+  void stage_gen() {
+    gen::GenerateResult g = gen::generate(p_.cfg, work_ + "/rtl", std::string("macforge ") + MACFORGE_VERSION);
+    top_ = g.top;
+    metrics_["pe_latency"] = g.pe.latency;
+    metrics_["rtl_files"] = g.files.size();
+    log_line(log_, "generated " + std::to_string(g.files.size()) + " Verilog files, top " + g.top + " in " + g.dir);
+  }
+
+  void stage_lint() {
+    if (!program_in_path("verilator")) throw StageFailure("verilator is not installed (apt-get install verilator)");
+    std::string slog = stage_log("lint");
+    ProcResult r = run_tool({"verilator", "--lint-only", "-Wall", "-F", "rtl/files.f", "--top-module", top_}, work_, "",
+                            slog, log_, spec_.timeout);
+    int warnings = count_prefix_lines(slog, "%Warning");
+    metrics_["lint_warnings"] = warnings;
+    if (!r.ok()) tool_failed("verilator --lint-only -Wall", r, slog);
+  }
+
+  void stage_cosim() {
+    std::string slog = stage_log("cosim"), out = work_ + "/cosim.json";
+    std::string cache = ctx_.out_dir + "/cache/cosim";
+    make_dirs(cache);
+    ProcResult r = run_tool({ctx_.exe, "cosim", "--config", config_, "--gemm", spec_.cosim_gemm, "--seed",
+                             std::to_string(spec_.cosim_seed), "--cache-dir", cache, "--jobs", "1"},
+                            work_, out, slog, log_, spec_.timeout);
+    if (r.status == 1 && !r.timed_out) {
+      json j;
+      try {
+        j = json::parse(read_file(out));
+      } catch (const std::exception&) {
+        tool_failed("macforge cosim", r, slog);
+      }
+      raw_["cosim"] = j;
+      metrics_["cosim_ok"] = 0;
+      throw StageFailure("co-simulation is not bit-exact or its cycle counts differ (" + log_excerpt(slog) + ")");
+    }
+    if (!r.ok()) tool_failed("macforge cosim", r, slog);
+    json j = parse_json_file(out, "macforge cosim");
+    raw_["cosim"] = j;
+    if (!j.value("ok", false)) throw StageFailure("macforge cosim reported ok: false");
+    metrics_["cosim_ok"] = 1;
+    if (j.contains("runs") && j["runs"].is_array() && !j["runs"].empty())
+      metrics_["cosim_cycles"] = num_at(j["runs"][0], {"rtl", "total_cycles"}, "macforge cosim");
+  }
+
+  void stage_synth() {
+    std::string slog = stage_log("synth"), out = work_ + "/synth.json";
+    std::vector<std::string> argv = {ctx_.exe, "synth", "--config", config_, "--out", work_ + "/synth", "--json", "-j", "1"};
+    if (!spec_.synth_energy) argv.push_back("--no-energy");
+    else {
+      if (!spec_.synth_uniform) argv.push_back("--no-uniform");
+      argv.insert(argv.end(), {"--cycles", std::to_string(spec_.synth_cycles), "--clock-ghz", fmt_num(spec_.synth_clock_ghz, 12)});
+    }
+    if (p_.liberty != "builtin") argv.insert(argv.end(), {"--liberty", p_.liberty});
+    ProcResult r = run_tool(argv, work_, out, slog, log_, spec_.timeout);
+    if (!r.ok()) {
+      std::string ex = log_excerpt(slog);
+      if (ex.find("unknown command 'synth'") != std::string::npos)
+        throw StageFailure("this macforge has no synth subcommand (build it with synth/ in the tree)");
+      tool_failed("macforge synth", r, slog);
+    }
+    json j = parse_json_file(out, "macforge synth");
+    raw_["synth"] = j;
+    metrics_["area_um2"] = num_at(j, {"area_um2"}, "macforge synth");
+    if (j.contains("cells")) {
+      if (j["cells"].is_number()) metrics_["cells"] = j["cells"];
+      else if (j["cells"].is_object() && j["cells"].contains("total") && j["cells"]["total"].is_number())
+        metrics_["cells"] = j["cells"]["total"];
+    }
+    for (const char* k : {"flops", "logic_depth", "energy_pj_per_mac", "energy_uniform_pj_per_mac"})
+      if (j.contains(k) && j[k].is_number()) metrics_[k] = j[k];
+    if (spec_.synth_energy && !metrics_.contains("energy_pj_per_mac"))
+      throw StageFailure("macforge synth reported no energy_pj_per_mac");
+    auto parts = [&](const char* key, const std::string& pre, const std::string& post) {
+      if (!j.contains(key) || !j[key].is_object()) return;
+      for (auto it = j[key].begin(); it != j[key].end(); ++it)
+        if (it.value().is_number()) metrics_[pre + it.key() + post] = it.value();
+    };
+    parts("area_by_part_um2", "area_", "_um2");
+    parts("energy_by_part_pj_per_mac", "energy_", "_pj_per_mac");
+  }
+
+  void stage_sim() {
+    for (const WorkloadSpec& w : spec_.workloads) {
+      std::string slog = stage_log("sim_" + w.name), out = work_ + "/sim_" + w.name + ".json";
+      std::vector<std::string> argv = {ctx_.exe, "sim", "--config", config_};
+      if (!w.layers.empty()) argv.insert(argv.end(), {"--layers", w.layers});
+      else argv.insert(argv.end(), {"--gemm", w.gemm});
+      if (spec_.sim_timing_only) argv.push_back("--timing-only");
+      if (spec_.sim_ideal_memory) argv.push_back("--ideal-memory");
+      argv.insert(argv.end(), {"--out", out});
+      ProcResult r = run_tool(argv, work_, "", slog, log_, spec_.timeout);
+      if (!r.ok()) tool_failed("macforge sim (workload " + w.name + ")", r, slog);
+      json j = parse_json_file(out, "macforge sim");
+      std::string what = "macforge sim (workload " + w.name + ")";
+      metrics_["cycles_" + w.name] = num_at(j, {"total", "total_cycles"}, what);
+      metrics_["compute_cycles_" + w.name] = num_at(j, {"total", "compute_cycles"}, what);
+      metrics_["utilization_" + w.name] = num_at(j, {"total", "utilization"}, what);
+      metrics_["dram_bytes_" + w.name] = num_at(j, {"total", "dram_bytes"}, what);
+      metrics_["macs_" + w.name] = num_at(j, {"total", "macs"}, what);
+    }
+  }
+
+  void stage_qsnr() {
+    for (const QsnrData& d : spec_.qsnr_data) {
+      const BlockFormat& fmt = d.operand == 'b' ? p_.cfg.b : p_.cfg.a;
+      QsnrSetup s;
+      s.dist = parse_distribution(d.dist);
+      s.dist.outlier_p = d.outlier_p;
+      s.dist.outlier_mag = d.outlier_mag;
+      if (d.crest > 0) {
+        double block = fmt.has_block_scale() ? fmt.block : 32;
+        if (d.crest > std::sqrt(block - 1.0))
+          throw StageFailure("qsnr data '" + d.name + "': crest " + fmt_num(d.crest) + " is unreachable for blocks of " +
+                             std::to_string(int(block)) + " values");
+        s.dist.crest = d.crest;
+      }
+      s.n = spec_.qsnr_n;
+      s.seed = spec_.qsnr_seed;
+      s.rotate = d.rotate;
+      s.rotate_block = d.rotate_block ? size_t(d.rotate_block) : (fmt.block == 16 ? 16 : 32);
+      QsnrResult q = measure_qsnr(fmt, fmt.default_rule, s);
+      metrics_["qsnr_" + d.name] = std::isfinite(q.qsnr_db) ? json(q.qsnr_db) : json(nullptr);
+    }
+  }
+
+  // Figures computed from the others.
+  void derive() {
+    auto has = [&](const std::string& k) { return metrics_.contains(k) && metrics_[k].is_number(); };
+    double peak = double(p_.cfg.rows) * p_.cfg.cols * p_.cfg.lanes;
+    if (has("area_um2")) {
+      double area = metrics_["area_um2"].get<double>();
+      metrics_["area_per_pe_um2"] = area / (p_.cfg.rows * p_.cfg.cols);
+      if (area > 0) metrics_["peak_macs_per_cycle_per_mm2"] = peak / (area * 1e-6);
+    }
+    for (const WorkloadSpec& w : spec_.workloads) {
+      std::string c = "cycles_" + w.name, m = "macs_" + w.name;
+      if (!has(c) || !has(m)) continue;
+      double cycles = metrics_[c].get<double>(), macs = metrics_[m].get<double>();
+      if (has("energy_pj_per_mac")) metrics_["energy_uj_" + w.name] = macs * metrics_["energy_pj_per_mac"].get<double>() * 1e-6;
+      if (has("area_um2") && cycles > 0 && metrics_["area_um2"].get<double>() > 0)
+        metrics_["macs_per_cycle_per_mm2_" + w.name] = macs / cycles / (metrics_["area_um2"].get<double>() * 1e-6);
+    }
+  }
+};
+
+}  // namespace
+
+json run_point(const SweepSpec& spec, const Point& p, const PointContext& ctx) {
+  return PointRunner(spec, p, ctx).run();
+}
+
+json crashed_record(const Point& p, const PointContext& ctx, const std::string& error) {
+  json r = base_record(p, ctx);
+  r["status"] = "failed";
+  r["failed_stage"] = "point";
+  r["error"] = error;
+  r["metrics"] = json::object();
+  r["finished"] = now_iso();
+  return r;
+}
+
+json read_record(const std::string& dir, const std::string& hash) {
+  std::string path = point_path(dir, hash);
+  if (!file_exists(path)) return json();
+  try {
+    return json::parse(read_file(path));
+  } catch (const std::exception&) {
+    return json();
+  }
+}
+
+bool record_ok(const json& rec, const std::string& hash) {
+  return rec.is_object() && rec.value("schema", "") == kPointSchema && rec.value("hash", "") == hash &&
+         rec.value("status", "") == "ok";
+}
+
+}  // namespace macforge::sweep

@@ -1,0 +1,65 @@
+// The merged results of a sweep (built by collect) and the Markdown report.
+#pragma once
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace macforge::sweep {
+
+using json = nlohmann::ordered_json;
+
+struct Row {
+  size_t index = 0;
+  std::string hash, label, status, error, log;  // status: ok | failed | missing
+  std::vector<std::pair<std::string, std::string>> params;
+  json axis;
+  std::string group;  // the axis values other than the format
+  json metrics = json::object();
+  json relative = json::object();  // <metric>_rel against the baseline, qsnr_<d>_delta_db
+  double seconds = NAN;
+  std::string param(const std::string& k) const {
+    for (const auto& [n, v] : params)
+      if (n == k) return v;
+    return "";
+  }
+  double m(const std::string& k) const {
+    if (!metrics.contains(k) || !metrics[k].is_number()) return NAN;
+    return metrics[k].get<double>();
+  }
+  double rel(const std::string& k) const {
+    if (!relative.contains(k) || !relative[k].is_number()) return NAN;
+    return relative[k].get<double>();
+  }
+};
+
+struct CompositeRow {
+  std::string name, group, parts;
+  bool ok = false;
+  double area_um2 = NAN, energy_pj_per_mac = NAN, peak_macs_per_cycle = NAN;
+  double area_rel = NAN, energy_rel = NAN;
+};
+
+struct PlotInfo {
+  std::string name, title;  // file stem in DIR/plots, caption
+};
+
+struct ReportData {
+  std::string dir;
+  json manifest;
+  std::vector<Row> rows;
+  std::vector<std::string> metric_cols, rel_cols, groups;
+  std::vector<CompositeRow> composites;
+  std::vector<PlotInfo> plots;  // drawn plots
+  std::string plots_error;
+};
+
+std::string render_report(const ReportData& rd, size_t ok, size_t failed, size_t missing);
+
+// Indices of the rows on the QSNR-versus-energy Pareto front (no other point
+// has lower-or-equal energy and higher-or-equal QSNR, one of them strictly).
+std::vector<size_t> pareto_front(const ReportData& rd, const std::string& qsnr_metric);
+
+}  // namespace macforge::sweep

@@ -1,0 +1,252 @@
+#include "synth/compare.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <iomanip>
+#include <sstream>
+
+#include "numerics/block_format.hpp"
+#include "synth/errors.hpp"
+#include "synth/lib_prep.hpp"
+#include "synth/process.hpp"
+#include "synth/report.hpp"
+
+namespace macforge::synth {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string fx(double v, int prec) {
+  if (!std::isfinite(v) || v < 0) return "-";
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(prec) << v;
+  return s.str();
+}
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> v;
+  std::string cur;
+  for (char c : s) {
+    if (c == sep) {
+      v.push_back(cur);
+      cur.clear();
+    } else if (c != ' ') {
+      cur += c;
+    }
+  }
+  v.push_back(cur);
+  return v;
+}
+
+std::string ident_of(const std::string& f) {
+  std::string s;
+  for (char c : f) s += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  if (s.empty() || !std::isalpha(static_cast<unsigned char>(s[0]))) s = "f" + s;
+  return s;
+}
+
+// Table 5 of arXiv 2510.25602 (normalized area, normalized energy), when the
+// baseline is the paper's.
+bool paper_value(const std::string& base, const std::string& entry, double& area, double& energy) {
+  struct P {
+    const char *base, *entry;
+    double a, e;
+  };
+  static const P t[] = {
+      {"mxfp8_e4m3", "mxfp8_e4m3", 1.0, 1.0},  {"mxfp8_e4m3", "mxint8", 0.79, 0.63},
+      {"mxfp8_e4m3", "nvfp4", 0.54, 0.55},     {"mxfp8_e4m3", "nvint4", 0.38, 0.34},
+      {"mxfp8_e4m3+nvfp4", "mxfp8_e4m3+nvfp4", 1.0, 1.0},
+      {"mxfp8_e4m3+nvfp4", "mxint8+nvint4", 0.66, 0.75},
+  };
+  for (const P& p : t)
+    if (base == p.base && entry == p.entry) {
+      area = p.a;
+      energy = p.e;
+      return true;
+    }
+  return false;
+}
+
+}  // namespace
+
+std::vector<std::string> parse_compare_list(const std::string& s) {
+  std::vector<std::string> out;
+  for (const std::string& e : split(s, ',')) {
+    if (e.empty()) throw InputError("--compare '" + s + "': empty entry (expected F1,F2,... or A+B for a mixed design)");
+    std::vector<std::string> parts = split(e, '+');
+    if (parts.size() > 2) throw InputError("--compare entry '" + e + "': at most two formats (A+B)");
+    for (const std::string& p : parts) {
+      try {
+        parse_block_format(p);
+      } catch (const FormatError& ex) {
+        throw InputError("--compare entry '" + e + "': " + ex.what());
+      }
+    }
+    out.push_back(e);
+  }
+  if (out.empty()) throw InputError("--compare needs at least one format");
+  return out;
+}
+
+CompareResult run_compare(const CompareOptions& opt) {
+  auto t0 = std::chrono::steady_clock::now();
+  CompareResult res;
+  std::string D = fs::absolute(opt.out_dir).lexically_normal().string();
+  prepare_out_dir(D);
+  PreparedLibrary lib = prepare_library(opt.base.liberty, D);
+  res.library = lib.lib.name + (lib.builtin ? " (built-in)" : " (" + lib.source + ")");
+
+  // the PEs to build: (format, lanes)
+  struct Job {
+    std::string fmt;
+    int lanes;
+    SynthReport rep;
+    bool done = false;
+  };
+  std::vector<Job> jobs;
+  auto job_index = [&](const std::string& f, int lanes) {
+    for (size_t i = 0; i < jobs.size(); ++i)
+      if (jobs[i].fmt == f && jobs[i].lanes == lanes) return i;
+    jobs.push_back({f, lanes, {}, false});
+    return jobs.size() - 1;
+  };
+  for (const std::string& e : opt.entries) {
+    CompareRow r;
+    r.entry = e;
+    std::vector<std::string> parts = split(e, '+');
+    r.mixed = parts.size() == 2;
+    if (!r.mixed) {
+      r.pes.push_back({parts[0], opt.lanes});
+    } else {
+      int ba = parse_block_format(parts[0]).elem.bits, bb = parse_block_format(parts[1]).elem.bits;
+      int narrow = std::min(ba, bb);
+      for (size_t k = 0; k < 2; ++k) {
+        int bits = k == 0 ? ba : bb;
+        int lanes = opt.lanes * narrow / bits;
+        if (lanes < 1 || opt.lanes * narrow % bits != 0)
+          throw InputError("--compare entry '" + e + "': " + std::to_string(opt.lanes) +
+                           " lanes cannot be scaled by the element widths " + std::to_string(ba) + ":" +
+                           std::to_string(bb));
+        r.pes.push_back({parts[k], lanes});
+      }
+    }
+    for (auto& [f, l] : r.pes) job_index(f, l);
+    res.rows.push_back(r);
+  }
+  for (Job& j : jobs) {
+    gen::ArrayConfig cfg;
+    cfg.name = ident_of(j.fmt) + "_l" + std::to_string(j.lanes);
+    cfg.a_name = cfg.b_name = j.fmt;
+    cfg.lanes = j.lanes;
+    cfg.pipeline = opt.pipeline;
+    cfg.rows = cfg.cols = 1;
+    try {
+      gen::validate_config(cfg, "--compare " + j.fmt);
+    } catch (const FormatError& e) {
+      throw InputError(e.what());
+    }
+    SynthOptions so = opt.base;
+    so.out_dir = D + "/" + cfg.name;
+    so.pe_only = true;
+    so.prepared = &lib;
+    j.rep = run_synth(cfg, so);
+    j.done = true;
+  }
+  auto find_job = [&](const std::string& f, int l) -> const SynthReport& { return jobs[job_index(f, l)].rep; };
+  // rows
+  const CompareRow* base_single = nullptr;
+  const CompareRow* base_mixed = nullptr;
+  for (CompareRow& r : res.rows) {
+    if (!r.mixed) {
+      const SynthReport& s = find_job(r.pes[0].first, r.pes[0].second);
+      r.area_um2 = s.area_um2;
+      r.energy_pj_per_mac = s.energy_pj_per_mac;
+      r.energy_uniform_pj_per_mac = s.energy_uniform_pj_per_mac;
+      r.area_by_part = s.area_by_part;
+      r.seconds = s.t_total;
+    } else {
+      const SynthReport& a = find_job(r.pes[0].first, r.pes[0].second);
+      const SynthReport& b = find_job(r.pes[1].first, r.pes[1].second);
+      r.area_um2 = a.area_um2 + b.area_um2;
+      for (const SynthReport* s : {&a, &b})
+        for (const auto& [k, v] : s->area_by_part) r.area_by_part[k] += v;
+      r.seconds = a.t_total + b.t_total;
+      if (a.pe_energy.done && b.pe_energy.done) {
+        auto mode = [](const SynthReport& x, const SynthReport& idle, bool uniform) {
+          const EnergyResult& e = uniform ? x.pe_energy.uniform : x.pe_energy.realistic;
+          const EnergyResult& i = idle.pe_energy.realistic;
+          return e.pj_per_cycle() + i.total.leakage / double(i.cycles);
+        };
+        double macs = double(a.lanes + b.lanes);
+        r.energy_pj_per_mac = (mode(a, b, false) + mode(b, a, false)) / macs;
+        if (a.pe_energy.has_uniform && b.pe_energy.has_uniform)
+          r.energy_uniform_pj_per_mac = (mode(a, b, true) + mode(b, a, true)) / macs;
+      }
+    }
+    const CompareRow*& base = r.mixed ? base_mixed : base_single;
+    if (!base) base = &r;
+    r.area_ratio = r.area_um2 / base->area_um2;
+    r.energy_ratio = base->energy_pj_per_mac > 0 ? r.energy_pj_per_mac / base->energy_pj_per_mac : 0;
+    double pa, pe;
+    if (paper_value(base->entry, r.entry, pa, pe)) {
+      r.paper_area = pa;
+      r.paper_energy = pe;
+    }
+  }
+  res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  // outputs
+  std::ostringstream md, csv, js;
+  md << "| design | lanes | area um^2 | area (x) | paper area (x) | energy pJ/MAC | energy (x) | paper energy (x) | "
+        "uniform pJ/MAC |\n|---|---|---|---|---|---|---|---|---|\n";
+  csv << "design,mixed,lanes,area_um2,area_ratio,paper_area_ratio,energy_pj_per_mac,energy_ratio,paper_energy_ratio,"
+         "energy_uniform_pj_per_mac";
+  for (const char* p : {"multipliers", "align_norm", "adder_tree", "scale", "accumulator", "registers", "other"})
+    csv << ",area_" << p << "_um2";
+  csv << "\n";
+  js << "{\n  \"library\": " << json_str(res.library) << ",\n  \"lanes\": " << opt.lanes
+     << ",\n  \"clock_hz\": " << json_num(opt.base.clock_hz) << ",\n  \"rows\": [\n";
+  for (size_t i = 0; i < res.rows.size(); ++i) {
+    const CompareRow& r = res.rows[i];
+    std::string lanes;
+    for (const auto& [f, l] : r.pes) lanes += (lanes.empty() ? "" : ":") + std::to_string(l);
+    md << "| " << r.entry << " | " << lanes << " | " << fx(r.area_um2, 0) << " | " << fx(r.area_ratio, 2) << " | "
+       << fx(r.paper_area, 2) << " | " << fx(r.energy_pj_per_mac, 4) << " | " << fx(r.energy_ratio, 2) << " | "
+       << fx(r.paper_energy, 2) << " | " << fx(r.energy_uniform_pj_per_mac, 4) << " |\n";
+    csv << r.entry << "," << (r.mixed ? 1 : 0) << "," << lanes << "," << json_num(r.area_um2) << ","
+        << json_num(r.area_ratio) << "," << (r.paper_area >= 0 ? json_num(r.paper_area) : "") << ","
+        << json_num(r.energy_pj_per_mac) << "," << json_num(r.energy_ratio) << ","
+        << (r.paper_energy >= 0 ? json_num(r.paper_energy) : "") << "," << json_num(r.energy_uniform_pj_per_mac);
+    for (const char* p : {"multipliers", "align_norm", "adder_tree", "scale", "accumulator", "registers", "other"})
+      csv << "," << json_num(r.area_by_part.count(p) ? r.area_by_part.at(p) : 0.0);
+    csv << "\n";
+    js << "    {\"design\": " << json_str(r.entry) << ", \"mixed\": " << (r.mixed ? "true" : "false")
+       << ", \"lanes\": " << json_str(lanes) << ", \"area_um2\": " << json_num(r.area_um2)
+       << ", \"area_ratio\": " << json_num(r.area_ratio) << ", \"energy_pj_per_mac\": " << json_num(r.energy_pj_per_mac)
+       << ", \"energy_ratio\": " << json_num(r.energy_ratio)
+       << ", \"energy_uniform_pj_per_mac\": " << json_num(r.energy_uniform_pj_per_mac)
+       << ", \"paper_area_ratio\": " << (r.paper_area >= 0 ? json_num(r.paper_area) : "null")
+       << ", \"paper_energy_ratio\": " << (r.paper_energy >= 0 ? json_num(r.paper_energy) : "null")
+       << ", \"seconds\": " << json_num(r.seconds) << "}" << (i + 1 < res.rows.size() ? "," : "") << "\n";
+  }
+  js << "  ],\n  \"seconds\": " << json_num(res.seconds) << "\n}\n";
+  std::ostringstream head;
+  head << "# Area and energy per MAC by number format (macforge synth --compare)\n\n"
+       << "Library: " << res.library << ". One PE per format at equal throughput: " << opt.lanes
+       << " element pairs per cycle (mixed A+B: the narrower format at " << opt.lanes
+       << " lanes, the wider at lanes x narrow/wide bits, 8-bit:4-bit = 1:2, the two PEs side by side). "
+       << "Energy from gate-level simulation at " << fx(opt.base.clock_hz / 1e9, 2)
+       << " GHz on realistic data (Gaussian with outliers, quantized); ratios to the first single / first mixed "
+          "entry; paper = arXiv 2510.25602 Table 5.\n\n";
+  res.markdown = head.str() + md.str();
+  res.csv = csv.str();
+  res.json = js.str();
+  write_text_atomic(D + "/compare.md", res.markdown);
+  write_text_atomic(D + "/compare.csv", res.csv);
+  write_text_atomic(D + "/compare.json", res.json);
+  return res;
+}
+
+}  // namespace macforge::synth

@@ -1,0 +1,317 @@
+#include "synth/flow.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <set>
+#include <sstream>
+
+#include "gen/generate.hpp"
+#include "gen/pe_emit.hpp"
+#include "synth/cell_models.hpp"
+#include "synth/errors.hpp"
+#include "synth/gate_sim.hpp"
+#include "synth/netlist.hpp"
+#include "synth/partition.hpp"
+#include "synth/process.hpp"
+#include "synth/report.hpp"
+#include "synth/stimulus.hpp"
+#include "synth/yosys_flow.hpp"
+
+namespace macforge::synth {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* kMarker = ".macforge-synth";
+
+double since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// A black-box stub of a module, from its gate-level netlist's port declarations.
+std::string blackbox_stub(const NlModule& m) {
+  std::ostringstream o;
+  o << "// Black box of the synthesized PE for the array-level synthesis (macforge synth).\n"
+    << "(* blackbox *)\nmodule " << m.name << " (";
+  for (size_t i = 0; i < m.ports.size(); ++i) o << (i ? ", " : "") << m.ports[i];
+  o << ");\n";
+  for (const std::string& p : m.ports) {
+    const NlWire& w = m.wires[size_t(m.wire_index.at(p))];
+    o << "  " << (w.input ? "input " : "output ") << (w.width > 1 ? "[" + std::to_string(w.width - 1 + w.lsb) + ":" + std::to_string(w.lsb) + "] " : "")
+      << p << ";\n";
+  }
+  o << "endmodule\n";
+  return o.str();
+}
+
+std::set<std::string> used_cells(const FlatNetlist& n) {
+  std::set<std::string> s;
+  for (const FlatCell& c : n.cells)
+    if (c.lib) s.insert(c.type);
+  return s;
+}
+
+}  // namespace
+
+void prepare_out_dir(const std::string& dir) {
+  fs::path d(dir);
+  if (fs::exists(d)) {
+    if (!fs::is_directory(d)) throw ToolError("output '" + dir + "' exists and is not a directory");
+    if (!fs::is_empty(d) && !fs::exists(d / kMarker))
+      throw ToolError("output directory '" + dir +
+                      "' is not empty and holds no earlier macforge synth output; refusing to write into it");
+  }
+  std::error_code ec;
+  fs::create_directories(d, ec);
+  if (ec) throw ToolError("cannot create output directory '" + dir + "': " + ec.message());
+  for (const char* f : {"report.json", "report.txt", "compare.md", "compare.csv", "compare.json"}) fs::remove(d / f, ec);
+  write_text_atomic((d / kMarker).string(), "macforge synth output directory\n");
+}
+
+SynthReport run_synth(const gen::ArrayConfig& cfg, const SynthOptions& opt) {
+  auto t_start = std::chrono::steady_clock::now();
+  SynthReport R;
+  R.cfg = cfg;
+  R.out_dir = fs::absolute(opt.out_dir).lexically_normal().string();
+  const std::string D = R.out_dir;
+  prepare_out_dir(D);
+
+  // 1. Verilog
+  auto t0 = std::chrono::steady_clock::now();
+  gen::PeSpec spec = gen::pe_spec(cfg);
+  gen::GenerateResult g;
+  try {
+    g = gen::generate(cfg, D + "/rtl", "macforge synth");
+  } catch (const gen::GenerateError& e) {
+    throw ToolError(e.what());
+  }
+  R.t_generate = since(t0);
+  std::vector<gen::PeFile> pe_src = gen::pe_files(spec);
+  std::set<std::string> pe_names;
+  for (const gen::PeFile& f : pe_src) pe_names.insert(f.name);
+  std::vector<std::string> prim_files, pe_files, array_files;
+  for (const std::string& f : g.files) {
+    if (pe_names.count(f)) pe_files.push_back("rtl/" + f);
+    else if (f.rfind("mf_", 0) == 0) prim_files.push_back("rtl/" + f);
+    else array_files.push_back("rtl/" + f);
+  }
+
+  // 2. library
+  PreparedLibrary own;
+  const PreparedLibrary* L = opt.prepared;
+  if (!L) {
+    own = prepare_library(opt.liberty, D);
+    L = &own;
+  }
+  R.lib_name = L->lib.name;
+  R.lib_source = L->source;
+  R.lib_yosys = L->yosys_liberty;
+  R.template_name = fs::path(L->template_path).filename().string();
+  R.lib_builtin = L->builtin;
+  R.dont_use_added = int(L->dont_use_added.size());
+  R.voltage = L->lib.voltage;
+  R.lib_units = L->lib.units_text;
+  R.lanes = cfg.lanes;
+
+  // 3. the PE
+  R.pe_top = spec.module_name;
+  std::string pe_top_file = "rtl/" + spec.module_name + ".v";
+  std::vector<SourceSection> sections = pe_sections(read_text(D + "/" + pe_top_file), pe_top_file);
+  // INT x INT: products and adder tree are one multi-operand sum (alumacc makes
+  // one carry-save tree of it, 7% smaller for mxint8 than separate multipliers
+  // and tree adders); keep them in one part so that the synthesis can fuse them.
+  R.fused_mul_tree = gen::pe_widths(spec).int_only;
+  if (R.fused_mul_tree)
+    for (SourceSection& s : sections)
+      if (s.part == "adder_tree") s.part = "multipliers";
+  YosysJob pj;
+  pj.dir = D;
+  pj.script = "synth_pe.ys";
+  pj.log = "yosys.log";
+  pj.netlist = "pe_netlist.v";
+  pj.stat_json = "pe_stat.json";
+  pj.verilog_files = prim_files;
+  pj.verilog_files.insert(pj.verilog_files.end(), pe_files.begin(), pe_files.end());
+  pj.top = spec.module_name;
+  pj.liberty = fs::absolute(L->yosys_liberty).string();
+  pj.template_path = L->template_path;
+  pj.fa_map = L->fa_map;
+  pj.pre_synth = coarse_commands(pj.top);
+  for (const std::string& c : partition_commands(pj.top, pe_top_file, sections)) pj.pre_synth.push_back(c);
+  YosysResult pr = run_yosys(pj);
+  R.t_yosys_pe = pr.seconds;
+  R.yosys_log = pr.log_path;
+  R.pe_netlist = pr.netlist_path;
+  R.pe_area_yosys = pr.top_area;
+  NlDesign pe_design = read_netlist(pr.netlist_path);
+  FlatNetlist pe_flat = flatten(pe_design, spec.module_name, L->lib, part_of_instance);
+  R.pe = netlist_stats(pe_flat);
+
+  // 4. energy of the PE
+  EnergyParams ep;
+  ep.clock_hz = opt.clock_hz;
+  if (opt.energy) {
+    Stimulus real = make_pe_stimulus(spec, StimKind::Realistic, opt.cycles, opt.seed);
+    std::string models = L->builtin ? read_text(L->models) : cell_models_verilog(L->lib, used_cells(pe_flat));
+    R.models = L->builtin ? L->models : D + "/sim/cells.v (generated from the Liberty functions)";
+    GateSim gs = build_gate_sim(pe_flat, real.ports, models, D, opt.jobs);
+    R.t_verilator = gs.build_seconds;
+    Activity a = run_gate_sim(gs, pe_flat, real, "realistic");
+    R.t_sim += a.seconds;
+    R.pe_energy.realistic = compute_energy(pe_flat, L->lib, a.toggles, a.cycles, a.macs, ep);
+    R.pe_energy.stimulus = real.description;
+    R.pe_energy.results_checked += a.results;
+    R.pe_energy.missing_nets = a.missing_nets;
+    if (opt.uniform) {
+      Stimulus uni = make_pe_stimulus(spec, StimKind::Uniform, opt.cycles, opt.seed + 1000);
+      Activity u = run_gate_sim(gs, pe_flat, uni, "uniform");
+      R.t_sim += u.seconds;
+      R.pe_energy.uniform = compute_energy(pe_flat, L->lib, u.toggles, u.cycles, u.macs, ep);
+      R.pe_energy.has_uniform = true;
+      R.pe_energy.stimulus_uniform = uni.description;
+      R.pe_energy.results_checked += u.results;
+    }
+    R.pe_energy.done = true;
+  }
+
+  // 5. the array
+  R.array = !opt.pe_only;
+  R.flat = opt.flat && R.array;
+  if (!R.array) {
+    R.top = R.pe_top;
+    R.pe_count = 1;
+    R.area_um2 = R.pe.area_um2;
+    R.area_by_part = R.pe.area_by_part;
+    R.cells_by_type = R.pe.cells_by_type;
+    R.cells = R.pe.cells;
+    R.flops = R.pe.flops;
+    R.logic_depth = R.pe.logic_depth;
+    if (R.pe_energy.done) {
+      const EnergyResult& e = R.pe_energy.realistic;
+      R.energy_pj_per_mac = e.pj_per_mac();
+      if (R.pe_energy.has_uniform) R.energy_uniform_pj_per_mac = R.pe_energy.uniform.pj_per_mac();
+      for (const auto& [k, v] : e.by_part) R.energy_by_part_pj_per_mac[k] = v.total() / double(e.macs);
+      R.energy_by_kind_pj_per_mac = {{"switching", e.total.switching / double(e.macs)},
+                                     {"internal", e.total.internal / double(e.macs)},
+                                     {"clock", e.total.clock / double(e.macs)},
+                                     {"leakage", e.total.leakage / double(e.macs)}};
+      R.mean_toggle_rate = e.mean_toggle_rate;
+      R.energy_method = "gate-level simulation of the PE netlist (Verilator toggle counts)";
+    }
+  } else {
+    R.top = g.top;
+    YosysJob aj;
+    aj.dir = D;
+    aj.script = "synth_array.ys";
+    aj.log = "yosys_array.log";
+    aj.netlist = "array_netlist.v";
+    aj.stat_json = "array_stat.json";
+    aj.top = g.top;
+    aj.liberty = pj.liberty;
+    aj.template_path = pj.template_path;
+    aj.fa_map = pj.fa_map;
+    std::vector<const NlModule*> macros;
+    const NlModule* pe_mod = pe_design.module(spec.module_name);
+    if (!R.flat) {
+      write_text_atomic(D + "/rtl_pe_blackbox.v", blackbox_stub(*pe_mod));
+      aj.verilog_files = prim_files;
+      aj.verilog_files.push_back("rtl_pe_blackbox.v");
+      aj.verilog_files.insert(aj.verilog_files.end(), array_files.begin(), array_files.end());
+      aj.pre_synth = coarse_commands(aj.top);
+      for (const std::string& c : glue_partition_commands(aj.top)) aj.pre_synth.push_back(c);
+      macros.push_back(pe_mod);
+    } else {
+      aj.verilog_files = prim_files;
+      aj.verilog_files.insert(aj.verilog_files.end(), pe_files.begin(), pe_files.end());
+      aj.verilog_files.insert(aj.verilog_files.end(), array_files.begin(), array_files.end());
+    }
+    YosysResult ar = run_yosys(aj);
+    R.t_yosys_array = ar.seconds;
+    R.yosys_array_log = ar.log_path;
+    R.array_netlist = ar.netlist_path;
+    R.array_area_yosys = ar.top_area;
+    NlDesign ad = read_netlist(ar.netlist_path);
+    FlatNetlist af = flatten(ad, g.top, L->lib, part_of_instance, macros);
+    R.glue = netlist_stats(af);
+    int count = 0;
+    for (const FlatCell& c : af.cells)
+      if (!c.lib) ++count;
+    R.pe_count = R.flat ? cfg.rows * cfg.cols : count;
+    if (R.flat) {
+      R.area_um2 = R.glue.area_um2;
+      R.area_by_part = R.glue.area_by_part;
+      R.cells_by_type = R.glue.cells_by_type;
+      R.cells = R.glue.cells;
+      R.flops = R.glue.flops;
+      R.logic_depth = R.glue.logic_depth;
+    } else {
+      R.area_um2 = R.glue.area_um2 + count * R.pe.area_um2;
+      for (const auto& [k, v] : R.glue.area_by_part)
+        if (k != "pe_array") R.area_by_part[k] += v;
+      for (const auto& [k, v] : R.pe.area_by_part) R.area_by_part[k] += count * v;
+      for (const auto& [k, v] : R.glue.cells_by_type)
+        if (k != spec.module_name) R.cells_by_type[k] += v;
+      for (const auto& [k, v] : R.pe.cells_by_type) R.cells_by_type[k] += count * v;
+      R.cells = R.glue.cells - count + count * R.pe.cells;
+      R.flops = R.glue.flops - count + count * R.pe.flops;
+      R.logic_depth = std::max(R.glue.logic_depth, R.pe.logic_depth);
+    }
+    if (R.pe_energy.done) {
+      // Array energy: every PE busy every cycle (steady state), each as in the PE
+      // simulation; the array-level registers and logic are estimated: clock nets
+      // toggle twice per cycle, every other net at the PE's measured input toggle
+      // rate (they carry the same operand streams).
+      const EnergyResult& e = R.pe_energy.realistic;
+      double alpha = e.input_toggle_rate;
+      std::vector<double> tog(size_t(af.nets), 0);
+      int64_t cyc = 1000;
+      // clock nets as compute_energy finds them: nets on flip-flop clock pins
+      std::vector<bool> clockish(size_t(af.nets), false);
+      for (const FlatCell& c : af.cells)
+        if (c.lib && c.seq)
+          for (const FlatPin& p : c.pins)
+            if (!p.output && p.net >= 0) {
+              const LibPin* lp = c.lib->pin(p.pin);
+              if (lp && lp->clock) clockish[size_t(p.net)] = true;
+              for (const LibSeq& s : c.lib->seq)
+                if (s.clocked_on.find(p.pin) != std::string::npos) clockish[size_t(p.net)] = true;
+            }
+      for (int i = 0; i < af.nets; ++i) tog[size_t(i)] = clockish[size_t(i)] ? 2.0 * double(cyc) : alpha * double(cyc);
+      int64_t macs_glue = int64_t(R.pe_count) * cfg.lanes * cyc;
+      EnergyResult ge = R.flat ? EnergyResult{} : compute_energy(af, L->lib, tog, cyc, macs_glue, ep);
+      double pe_per_cycle = e.pj_per_cycle();
+      double macs_per_cycle = double(R.pe_count) * cfg.lanes;
+      double total_per_cycle = R.pe_count * pe_per_cycle + (R.flat ? 0.0 : ge.pj_per_cycle());
+      R.energy_pj_per_mac = total_per_cycle / macs_per_cycle;
+      if (R.pe_energy.has_uniform) {
+        double u = R.pe_energy.uniform.pj_per_cycle();
+        R.energy_uniform_pj_per_mac = (R.pe_count * u + (R.flat ? 0.0 : ge.pj_per_cycle())) / macs_per_cycle;
+      }
+      for (const auto& [k, v] : e.by_part)
+        R.energy_by_part_pj_per_mac[k] += R.pe_count * v.total() / double(e.cycles) / macs_per_cycle;
+      for (const auto& [k, v] : ge.by_part)
+        R.energy_by_part_pj_per_mac[k == "inputs" ? "array_inputs" : k] += v.total() / double(cyc) / macs_per_cycle;
+      auto kinds = [&](const EnergyParts& t, double cycles, double mult) {
+        R.energy_by_kind_pj_per_mac["switching"] += mult * t.switching / cycles / macs_per_cycle;
+        R.energy_by_kind_pj_per_mac["internal"] += mult * t.internal / cycles / macs_per_cycle;
+        R.energy_by_kind_pj_per_mac["clock"] += mult * t.clock / cycles / macs_per_cycle;
+        R.energy_by_kind_pj_per_mac["leakage"] += mult * t.leakage / cycles / macs_per_cycle;
+      };
+      kinds(e.total, double(e.cycles), R.pe_count);
+      if (!R.flat) kinds(ge.total, double(cyc), 1.0);
+      R.mean_toggle_rate = e.mean_toggle_rate;
+      R.energy_method = R.flat ? "PE gate-level simulation x PE count (flat run: array-level logic not estimated)"
+                               : "PE gate-level simulation x PE count + array-level logic estimated (clock nets 2 "
+                                 "toggles/cycle, other nets at the PE's measured input toggle rate)";
+    }
+  }
+  R.t_total = since(t_start);
+  R.report_json = D + "/report.json";
+  R.report_txt = D + "/report.txt";
+  write_text_atomic(R.report_txt, report_text(R));
+  write_text_atomic(R.report_json, report_json(R));
+  return R;
+}
+
+}  // namespace macforge::synth

@@ -1,0 +1,93 @@
+// The whole `macforge synth` run for one configuration (docs/synthesis.md):
+//   1. generate the Verilog (gen::generate) into DIR/rtl;
+//   2. prepare the library (lib_prep.hpp);
+//   3. synthesize the PE once, partitioned into parts (DIR/synth_pe.ys,
+//      DIR/yosys.log, DIR/pe_netlist.v) and measure its netlist;
+//   4. simulate the PE netlist on realistic and uniform operand streams
+//      (DIR/sim) and compute energy per MAC;
+//   5. unless pe_only: synthesize the array around the PE, with the PE as a
+//      black box (DIR/synth_array.ys, DIR/yosys_array.log), and count the PE
+//      area per instance; or, with flat, the whole array flattened (a check);
+//   6. DIR/report.json and DIR/report.txt, written only when everything
+//      succeeded (earlier reports are removed first).
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "gen/config.hpp"
+#include "synth/energy.hpp"
+#include "synth/lib_prep.hpp"
+#include "synth/netlist_stats.hpp"
+
+namespace macforge::synth {
+
+struct SynthOptions {
+  std::string liberty;      // "" = the built-in macforge45
+  std::string out_dir;
+  bool energy = true;
+  bool uniform = true;      // also the uniform-code worst case
+  bool pe_only = false;
+  bool flat = false;        // the array flattened in one Yosys run, no PE black box
+  int cycles = 2048;        // data cycles per stimulus
+  uint64_t seed = 1;
+  double clock_hz = 1e9;
+  int jobs = 1;             // make -j of the Verilator build
+  const PreparedLibrary* prepared = nullptr;  // reuse a prepared library (compare)
+};
+
+struct PeEnergy {
+  bool done = false;
+  EnergyResult realistic, uniform;
+  bool has_uniform = false;
+  std::string stimulus, stimulus_uniform;
+  int results_checked = 0;
+  int missing_nets = 0;
+};
+
+struct SynthReport {
+  gen::ArrayConfig cfg;
+  std::string out_dir;
+  // library
+  std::string lib_name, lib_source, lib_yosys, template_name, models;
+  bool lib_builtin = false;
+  int dont_use_added = 0;
+  double voltage = 0;
+  std::string lib_units;
+  // the PE
+  std::string pe_top;
+  int lanes = 0;
+  bool fused_mul_tree = false;  // INT x INT: the adder tree is synthesized with the multipliers
+  NetlistStats pe;
+  double pe_area_yosys = -1;  // "Chip area for top module" of the log (cross-check)
+  PeEnergy pe_energy;
+  // the design reported (the array, or the PE with pe_only)
+  bool array = false;
+  bool flat = false;
+  std::string top;
+  int pe_count = 1;
+  NetlistStats glue;          // array level without the PEs (hierarchical)
+  double array_area_yosys = -1;
+  double area_um2 = 0;
+  std::map<std::string, double> area_by_part;
+  std::map<std::string, int> cells_by_type;
+  int cells = 0, flops = 0, logic_depth = 0;
+  // energy of the reported design
+  double energy_pj_per_mac = 0, energy_uniform_pj_per_mac = 0;
+  std::map<std::string, double> energy_by_part_pj_per_mac;
+  std::map<std::string, double> energy_by_kind_pj_per_mac;
+  double mean_toggle_rate = 0;
+  std::string energy_method;
+  // timing, seconds
+  double t_generate = 0, t_yosys_pe = 0, t_yosys_array = 0, t_verilator = 0, t_sim = 0, t_total = 0;
+  // files
+  std::string yosys_log, yosys_array_log, pe_netlist, array_netlist, report_json, report_txt;
+};
+
+SynthReport run_synth(const gen::ArrayConfig& cfg, const SynthOptions& opt);
+
+// Prepares DIR: creates it, or accepts an empty one or an earlier macforge
+// synth output (marker file), whose reports are removed. Throws ToolError otherwise.
+void prepare_out_dir(const std::string& dir);
+
+}  // namespace macforge::synth

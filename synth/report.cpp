@@ -1,0 +1,210 @@
+#include "synth/report.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <iomanip>
+#include <sstream>
+
+#include "synth/flow.hpp"
+#include "synth/partition.hpp"
+
+namespace macforge::synth {
+
+std::string json_str(const std::string& s) {
+  std::string o = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"': o += "\\\""; break;
+      case '\\': o += "\\\\"; break;
+      case '\n': o += "\\n"; break;
+      case '\t': o += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char b[8];
+          std::snprintf(b, sizeof b, "\\u%04x", c);
+          o += b;
+        } else {
+          o += c;
+        }
+    }
+  }
+  return o + "\"";
+}
+
+std::string json_num(double v) {
+  if (!std::isfinite(v)) return "null";
+  std::ostringstream s;
+  s << std::setprecision(10) << v;
+  return s.str();
+}
+
+namespace {
+
+std::string fx(double v, int prec) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(prec) << v;
+  return s.str();
+}
+
+template <class M>
+std::string json_map(const M& m) {
+  std::string s = "{";
+  bool first = true;
+  for (const auto& [k, v] : m) {
+    s += (first ? "" : ", ") + json_str(k) + ": " + json_num(double(v));
+    first = false;
+  }
+  return s + "}";
+}
+
+// parts in report order, then anything else
+std::vector<std::string> part_order(const std::map<std::string, double>& m) {
+  std::vector<std::string> v;
+  for (const std::string& p : kParts)
+    if (m.count(p)) v.push_back(p);
+  for (const auto& [k, x] : m) {
+    bool known = false;
+    for (const std::string& p : kParts) known |= p == k;
+    if (!known) v.push_back(k);
+  }
+  return v;
+}
+
+std::string energy_json(const EnergyResult& e) {
+  std::ostringstream o;
+  o << "{\"cycles\": " << e.cycles << ", \"macs\": " << e.macs << ", \"energy_pj_per_mac\": " << json_num(e.pj_per_mac())
+    << ", \"energy_pj_per_cycle\": " << json_num(e.pj_per_cycle()) << ", \"mean_toggle_rate\": "
+    << json_num(e.mean_toggle_rate) << ", \"input_toggle_rate\": " << json_num(e.input_toggle_rate)
+    << ", \"by_kind_pj_per_mac\": {\"switching\": " << json_num(e.total.switching / double(e.macs))
+    << ", \"internal\": " << json_num(e.total.internal / double(e.macs)) << ", \"clock\": "
+    << json_num(e.total.clock / double(e.macs)) << ", \"leakage\": " << json_num(e.total.leakage / double(e.macs))
+    << "}, \"by_part_pj_per_mac\": {";
+  bool first = true;
+  for (const auto& [k, v] : e.by_part) {
+    o << (first ? "" : ", ") << json_str(k) << ": " << json_num(v.total() / double(e.macs));
+    first = false;
+  }
+  o << "}}";
+  return o.str();
+}
+
+}  // namespace
+
+std::string report_json(const SynthReport& r) {
+  std::ostringstream o;
+  o << "{\n";
+  o << "  \"schema\": \"macforge-synth-1\",\n";
+  o << "  \"design\": " << json_str(r.cfg.name) << ",\n";
+  o << "  \"config\": " << r.cfg.canonical_json() << ",\n";
+  o << "  \"top\": " << json_str(r.top) << ",\n";
+  o << "  \"kind\": " << json_str(r.array ? (r.flat ? "array-flat" : "array") : "pe") << ",\n";
+  o << "  \"library\": {\"name\": " << json_str(r.lib_name) << ", \"source\": " << json_str(r.lib_source)
+    << ", \"builtin\": " << (r.lib_builtin ? "true" : "false") << ", \"yosys_liberty\": " << json_str(r.lib_yosys)
+    << ", \"template\": " << json_str(r.template_name) << ", \"dont_use_added\": " << r.dont_use_added
+    << ", \"voltage_v\": " << json_num(r.voltage) << ", \"units\": " << json_str(r.lib_units)
+    << ", \"cell_models\": " << json_str(r.models) << "},\n";
+  o << "  \"area_um2\": " << json_num(r.area_um2) << ",\n";
+  o << "  \"area_by_part_um2\": " << json_map(r.area_by_part) << ",\n";
+  o << "  \"cells\": {\"total\": " << r.cells << ", \"by_type\": " << json_map(r.cells_by_type) << "},\n";
+  o << "  \"flops\": " << r.flops << ",\n";
+  o << "  \"logic_depth\": " << r.logic_depth << ",\n";
+  o << "  \"pe_count\": " << r.pe_count << ",\n";
+  o << "  \"lanes\": " << r.lanes << ",\n";
+  o << "  \"macs_per_cycle\": " << r.pe_count * r.lanes << ",\n";
+  o << "  \"clock_hz\": " << json_num(r.pe_energy.done ? r.pe_energy.realistic.clock_hz : 0) << ",\n";
+  o << "  \"energy_pj_per_mac\": " << (r.pe_energy.done ? json_num(r.energy_pj_per_mac) : "null") << ",\n";
+  o << "  \"energy_uniform_pj_per_mac\": "
+    << (r.pe_energy.done && r.pe_energy.has_uniform ? json_num(r.energy_uniform_pj_per_mac) : "null") << ",\n";
+  o << "  \"energy_by_part_pj_per_mac\": " << json_map(r.energy_by_part_pj_per_mac) << ",\n";
+  o << "  \"energy_by_kind_pj_per_mac\": " << json_map(r.energy_by_kind_pj_per_mac) << ",\n";
+  o << "  \"mean_toggle_rate\": " << json_num(r.mean_toggle_rate) << ",\n";
+  o << "  \"energy_method\": " << json_str(r.energy_method) << ",\n";
+  o << "  \"fused_multipliers_and_tree\": " << (r.fused_mul_tree ? "true" : "false") << ",\n";
+  o << "  \"pe\": {\"top\": " << json_str(r.pe_top) << ", \"area_um2\": " << json_num(r.pe.area_um2)
+    << ", \"area_yosys_um2\": " << json_num(r.pe_area_yosys) << ", \"area_by_part_um2\": " << json_map(r.pe.area_by_part)
+    << ", \"cells\": " << r.pe.cells << ", \"flops\": " << r.pe.flops << ", \"logic_depth\": " << r.pe.logic_depth
+    << ", \"nets\": " << r.pe.nets;
+  if (r.pe_energy.done) {
+    const EnergyResult& e = r.pe_energy.realistic;
+    o << ",\n    \"energy\": {\"clock_hz\": " << json_num(e.clock_hz) << ", \"voltage_v\": " << json_num(e.voltage)
+      << ", \"input_slew_ns\": " << json_num(e.slew_ns) << ", \"wire_model\": " << json_str(e.wire_model)
+      << ", \"results_checked\": " << r.pe_energy.results_checked << ", \"nets_without_counter\": "
+      << r.pe_energy.missing_nets << ",\n      \"realistic\": " << energy_json(e) << ",\n      \"realistic_stimulus\": "
+      << json_str(r.pe_energy.stimulus);
+    if (r.pe_energy.has_uniform)
+      o << ",\n      \"uniform\": " << energy_json(r.pe_energy.uniform) << ",\n      \"uniform_stimulus\": "
+        << json_str(r.pe_energy.stimulus_uniform);
+    o << "}";
+  }
+  o << "},\n";
+  if (r.array && !r.flat)
+    o << "  \"array_level\": {\"area_um2\": " << json_num(r.glue.area_um2) << ", \"area_yosys_um2\": "
+      << json_num(r.array_area_yosys) << ", \"area_by_part_um2\": " << json_map(r.glue.area_by_part)
+      << ", \"cells\": " << r.glue.cells - r.pe_count << ", \"flops\": " << r.glue.flops - r.pe_count << "},\n";
+  if (r.flat) o << "  \"array_area_yosys_um2\": " << json_num(r.array_area_yosys) << ",\n";
+  o << "  \"timing_s\": {\"generate\": " << json_num(r.t_generate) << ", \"yosys_pe\": " << json_num(r.t_yosys_pe)
+    << ", \"yosys_array\": " << json_num(r.t_yosys_array) << ", \"verilator_build\": " << json_num(r.t_verilator)
+    << ", \"simulation\": " << json_num(r.t_sim) << ", \"total\": " << json_num(r.t_total) << "},\n";
+  o << "  \"files\": {\"dir\": " << json_str(r.out_dir) << ", \"yosys_log\": " << json_str(r.yosys_log)
+    << ", \"yosys_array_log\": " << json_str(r.yosys_array_log) << ", \"pe_netlist\": " << json_str(r.pe_netlist)
+    << ", \"array_netlist\": " << json_str(r.array_netlist) << "}\n";
+  o << "}\n";
+  return o.str();
+}
+
+std::string report_text(const SynthReport& r) {
+  std::ostringstream o;
+  o << "macforge synth: " << r.cfg.name << " (" << r.cfg.a_name << " x " << r.cfg.b_name << ", " << r.cfg.lanes
+    << " lanes";
+  if (r.array) o << ", " << r.cfg.rows << "x" << r.cfg.cols << " " << gen::dataflow_name(r.cfg.dataflow) << " array";
+  o << ")\n";
+  o << "library: " << r.lib_name << (r.lib_builtin ? " (built-in)" : "") << ", " << fx(r.voltage, 2) << " V, "
+    << r.template_name << (r.dont_use_added ? ", " + std::to_string(r.dont_use_added) + " cells marked dont_use" : "")
+    << "\n\n";
+  o << "design " << r.top << ": area " << fx(r.area_um2, 1) << " um^2, " << r.cells << " cells, " << r.flops
+    << " flip-flops, logic depth " << r.logic_depth;
+  if (r.array) o << ", " << r.pe_count << " PEs" << (r.flat ? " (flat synthesis)" : "");
+  o << "\n";
+  o << "\n  area by part                          um^2       %\n";
+  for (const std::string& p : part_order(r.area_by_part)) {
+    double a = r.area_by_part.at(p);
+    std::string t = part_title(p);
+    if (p == "multipliers" && r.fused_mul_tree) t = "lane multipliers + adder tree";
+    t.resize(34, ' ');
+    o << "  " << t << std::setw(12) << fx(a, 1) << std::setw(8) << fx(100.0 * a / r.area_um2, 1) << "\n";
+  }
+  if (r.fused_mul_tree)
+    o << "  (INT x INT: the lane products and the adder tree form one carry-save sum, synthesized as one part)\n";
+  if (r.flat) o << "  (flat synthesis: no parts)\n";
+  o << "\n  cells by type:";
+  int k = 0;
+  for (const auto& [t, n] : r.cells_by_type) o << (k++ % 4 == 0 ? "\n    " : "  ") << t << " " << n;
+  o << "\n";
+  if (r.array && !r.flat)
+    o << "\n  PE " << r.pe_top << ": " << fx(r.pe.area_um2, 1) << " um^2 each (Yosys: " << fx(r.pe_area_yosys, 1)
+      << "), array level " << fx(r.glue.area_um2, 1) << " um^2\n";
+  if (r.pe_energy.done) {
+    const EnergyResult& e = r.pe_energy.realistic;
+    o << "\nenergy at " << fx(e.clock_hz / 1e9, 2) << " GHz, " << fx(e.voltage, 2) << " V: " << fx(r.energy_pj_per_mac, 4)
+      << " pJ/MAC realistic";
+    if (r.pe_energy.has_uniform) o << ", " << fx(r.energy_uniform_pj_per_mac, 4) << " pJ/MAC uniform codes";
+    o << "\n  mean toggle rate " << fx(r.mean_toggle_rate, 4) << " per net per cycle; " << r.pe_energy.results_checked
+      << " results checked against the reference\n";
+    o << "  by kind:";
+    for (const auto& [kk, v] : r.energy_by_kind_pj_per_mac) o << "  " << kk << " " << fx(v, 4);
+    o << "  (pJ/MAC)\n  by part (pJ/MAC):\n";
+    for (const std::string& p : part_order(r.energy_by_part_pj_per_mac)) {
+      std::string t = part_title(p);
+      t.resize(34, ' ');
+      o << "    " << t << std::setw(10) << fx(r.energy_by_part_pj_per_mac.at(p), 4) << "\n";
+    }
+    o << "  method: " << r.energy_method << "\n  wires: " << e.wire_model << "\n";
+  }
+  o << "\ntime: yosys " << fx(r.t_yosys_pe + r.t_yosys_array, 1) << " s, verilator " << fx(r.t_verilator, 1)
+    << " s, simulation " << fx(r.t_sim, 1) << " s, total " << fx(r.t_total, 1) << " s\n";
+  o << "files: " << r.out_dir << "/{report.json, report.txt, yosys.log"
+    << (r.array ? ", yosys_array.log" : "") << ", pe_netlist.v" << (r.array ? ", array_netlist.v" : "") << "}\n";
+  return o.str();
+}
+
+}  // namespace macforge::synth

@@ -1,0 +1,236 @@
+#include "suites.hpp"
+
+#include <stdexcept>
+
+namespace macforge::rtl_pe {
+namespace {
+
+const char* kElems[] = {"fp8_e4m3", "fp8_e5m2", "fp6_e2m3", "fp6_e3m2", "fp4_e2m1", "int8", "int6", "int4"};
+const char* kPresets[] = {"mxfp8_e4m3", "mxfp8_e5m2", "mxfp6_e2m3", "mxfp6_e3m2", "mxfp4_e2m1",
+                          "mxint8",     "mxint6",     "mxint4",     "nvfp4",      "nvint4"};
+
+gen::PeSpec spec(const std::string& module, const std::string& a, const std::string& b, int lanes, int pipeline,
+                 gen::AccSource src, AccumSpec acc) {
+  gen::PeSpec s;
+  s.module_name = module;
+  s.a = parse_block_format(a);
+  s.b = parse_block_format(b);
+  s.lanes = lanes;
+  s.pipeline = pipeline;
+  s.acc_source = src;
+  acc.lanes = lanes;
+  s.accum = acc;
+  return s;
+}
+
+AccumSpec exact() { return AccumSpec{}; }
+AccumSpec aligned(int w) {
+  AccumSpec a;
+  a.mode = AccumMode::Aligned;
+  a.width = w;
+  return a;
+}
+
+// Significand widths of the aligned:W definition (pa + pb).
+int sig_pair(const BlockFormat& a, const BlockFormat& b) {
+  auto p = [](const ElemFormat& e) { return e.is_int() ? e.bits : e.mbits + 1; };
+  return p(a.elem) + p(b.elem);
+}
+
+const auto Int = gen::AccSource::Internal;
+const auto Ext = gen::AccSource::External;
+
+Suite exhaustive() {
+  Suite s;
+  s.name = "exhaustive";
+  s.kind = SuiteKind::Exhaustive;
+  int i = 0;
+  for (const char* a : kElems)
+    for (const char* b : kElems) s.pes.push_back(spec("ex" + std::to_string(i++), a, b, 1, 0, Int, exact()));
+  // Block-scaled variants (block of one element, a different scale per code
+  // pair): the MX integer implicit scale, scale NaN, float32 underflow and
+  // overflow of the rounded product.
+  for (const char* a : kElems) {
+    std::string f = std::string(a) + "/1/e8m0";
+    s.pes.push_back(spec("ex" + std::to_string(i++), f, f, 1, 0, Int, exact()));
+  }
+  s.pes.push_back(spec("ex" + std::to_string(i++), "fp4_e2m1/1/ue4m3", "fp4_e2m1/1/ue4m3", 1, 0, Int, exact()));
+  s.pes.push_back(spec("ex" + std::to_string(i++), "int4/1/ue4m3", "int4/1/ue4m3", 1, 0, Int, exact()));
+  s.pes.push_back(spec("ex" + std::to_string(i++), "fp4_e2m1/1/ue4m3", "fp8_e4m3/1/e8m0", 1, 0, Int, exact()));
+  return s;
+}
+
+Suite random_preset(const std::string& preset, int index) {
+  Suite s;
+  s.name = "rand_" + preset;
+  s.kind = SuiteKind::Random;
+  s.cycles = 120000;
+  BlockFormat f = parse_block_format(preset);
+  int G = f.block;
+  int pp = sig_pair(f, f);
+  int wa = pp + 8;                 // window below the products: cpg > 1 uses the exact-tail path
+  int wb = std::max(2, pp - 2);    // narrower than a product: every product truncated
+  int w6 = index % 2 ? wb : wa, w7 = index % 2 ? wa : wb;
+  std::string m = "r" + std::to_string(index) + "_";
+  s.pes.push_back(spec(m + "l1", preset, preset, 1, 0, Int, exact()));
+  s.pes.push_back(spec(m + "l8", preset, preset, 8, 2, Int, exact()));
+  s.pes.push_back(spec(m + "lg", preset, preset, G, 5, Int, exact()));
+  s.pes.push_back(spec(m + "x8", preset, preset, 8, 1, Ext, exact()));
+  s.pes.push_back(spec(m + "x4", preset, preset, 4, 3, Ext, exact()));
+  s.pes.push_back(spec(m + "ag", preset, preset, G, 1, Int, aligned(w6)));
+  s.pes.push_back(spec(m + "a8", preset, preset, 8, 0, Int, aligned(w7)));
+  return s;
+}
+
+Suite random_mixed() {
+  Suite s;
+  s.name = "rand_mixed";
+  s.kind = SuiteKind::Random;
+  s.cycles = 120000;
+  s.pes.push_back(spec("mx0", "mxint4", "mxfp8_e4m3", 8, 1, Int, exact()));
+  s.pes.push_back(spec("mx1", "mxfp8_e4m3", "nvfp4", 4, 2, Int, exact()));  // groups of 16 inside blocks of 32
+  s.pes.push_back(spec("mx2", "mxfp8_e5m2", "fp8_e4m3", 16, 0, Int, exact()));
+  s.pes.push_back(spec("mx3", "fp8_e4m3", "fp8_e5m2", 4, 3, Int, exact()));  // no block scale: group = lanes
+  s.pes.push_back(spec("mx4", "int8/channel/fp32", "int8/channel/fp32", 16, 0, Int, exact()));
+  s.pes.push_back(spec("mx5", "nvint4", "nvfp4", 16, 4, Ext, exact()));
+  s.pes.push_back(spec("mx6", "mxint8", "mxint4", 32, 2, Int, aligned(9)));
+  s.pes.push_back(spec("mx7", "fp6_e3m2/64/e8m0", "fp6_e2m3/64/e8m0", 64, 2, Int, exact()));
+  s.pes.push_back(spec("mx8", "e3m4", "int6/16/ue4m3", 8, 1, Int, exact()));
+  s.pes.push_back(spec("mx9", "fp16", "fp8_e4m3", 2, 1, Int, exact()));
+  s.pes.push_back(spec("mx10", "int4_full", "fp4_e2m1", 4, 0, Ext, aligned(3)));
+  s.pes.push_back(spec("mx11", "mxfp4_e2m1", "mxint8", 16, 6, Int, aligned(12)));
+  s.weight.assign(s.pes.size(), 1.0);
+  s.weight[9] = 0.05;  // fp16: the reference rebuilds a 65536-code table per dot product
+  return s;
+}
+
+}  // namespace
+
+std::vector<std::string> suite_names() {
+  std::vector<std::string> v = {"exhaustive"};
+  for (const char* p : kPresets) v.push_back(std::string("rand_") + p);
+  v.push_back("rand_mixed");
+  return v;
+}
+
+Suite make_suite(const std::string& name) {
+  if (name == "exhaustive") return exhaustive();
+  if (name == "rand_mixed") return random_mixed();
+  int i = 0;
+  for (const char* p : kPresets) {
+    if (name == std::string("rand_") + p) return random_preset(p, i);
+    ++i;
+  }
+  throw std::invalid_argument("unknown suite '" + name + "'");
+}
+
+Layout layout(const Suite& s) {
+  Layout l;
+  l.n = int(s.pes.size());
+  for (const gen::PeSpec& p : s.pes) {
+    l.a_off.push_back(l.a_width);
+    l.b_off.push_back(l.b_width);
+    l.a_width += p.lanes * p.a.elem.bits;
+    l.b_width += p.lanes * p.b.elem.bits;
+  }
+  return l;
+}
+
+std::string tb_verilog(const Suite& s) {
+  Layout l = layout(s);
+  auto r = [](int w) { return "[" + std::to_string(w - 1) + ":0] "; };
+  auto sl = [](const std::string& bus, int lo, int w) {
+    return bus + "[" + std::to_string(lo + w - 1) + ":" + std::to_string(lo) + "]";
+  };
+  int n = l.n;
+  std::string t = "// Test top of PE suite " + s.name + " (tests/rtl_pe/suites.cpp).\n";
+  t += "module tb (\n  input  wire clk,\n  input  wire rst,\n";
+  for (const char* p : {"in_valid", "in_first", "in_blk_last", "in_last"}) t += "  input  wire " + r(n) + p + ",\n";
+  t += "  input  wire " + r(l.a_width) + "in_a,\n  input  wire " + r(l.b_width) + "in_b,\n";
+  t += "  input  wire " + r(8 * n) + "in_a_scale,\n  input  wire " + r(8 * n) + "in_b_scale,\n";
+  t += "  input  wire " + r(32 * n) + "in_acc,\n";
+  t += "  output wire " + r(n) + "out_valid,\n  output wire " + r(32 * n) + "out_acc\n);\n";
+  for (int i = 0; i < n; ++i) {
+    const gen::PeSpec& p = s.pes[size_t(i)];
+    gen::PeInfo info = gen::pe_info(p);
+    std::string k = "[" + std::to_string(i) + "]";
+    t += "  " + p.module_name + " u" + std::to_string(i) + " (.clk(clk), .rst(rst), .in_valid(in_valid" + k +
+         "), .in_first(in_first" + k + "), .in_blk_last(in_blk_last" + k + "), .in_last(in_last" + k + "),\n";
+    t += "    .in_a(" + sl("in_a", l.a_off[size_t(i)], p.lanes * info.a_bits) + "), .in_b(" +
+         sl("in_b", l.b_off[size_t(i)], p.lanes * info.b_bits) + ")";
+    if (info.a_scale) t += ", .in_a_scale(" + sl("in_a_scale", 8 * i, 8) + ")";
+    if (info.b_scale) t += ", .in_b_scale(" + sl("in_b_scale", 8 * i, 8) + ")";
+    if (p.acc_source == gen::AccSource::External) t += ", .in_acc(" + sl("in_acc", 32 * i, 32) + ")";
+    t += ",\n    .out_valid(out_valid" + k + "), .out_acc(" + sl("out_acc", 32 * i, 32) + "));\n";
+  }
+  t += "endmodule\n";
+  return t;
+}
+
+std::string replay_verilog(const Suite& s, const std::string& vectors) {
+  Layout l = layout(s);
+  int n = l.n;
+  struct P {
+    const char* name;
+    int width;
+  };
+  std::vector<P> ins = {{"in_valid", n},       {"in_first", n},   {"in_blk_last", n},  {"in_last", n},
+                        {"in_a", l.a_width},   {"in_b", l.b_width}, {"in_a_scale", 8 * n}, {"in_b_scale", 8 * n},
+                        {"in_acc", 32 * n}};
+  auto r = [](int w) { return "[" + std::to_string(w - 1) + ":0] "; };
+  std::string t = "// Replays recorded vectors of suite " + s.name + " (tests/rtl_pe/suites.cpp).\n";
+  t += "`timescale 1ns/1ps\nmodule xtb;\n  reg clk;\n  reg rst;\n";
+  for (const P& p : ins) t += "  reg  " + r(p.width) + p.name + ";\n";
+  t += "  wire " + r(n) + "out_valid;\n  wire " + r(32 * n) + "out_acc;\n";
+  t += "  reg  " + r(n) + "want_valid;\n  reg  " + r(32 * n) + "want_acc;\n  reg  " + r(32 * n) + "mask;\n";
+  t += "  tb dut (.clk(clk), .rst(rst)";
+  for (const P& p : ins) t += ", ." + std::string(p.name) + "(" + p.name + ")";
+  t += ", .out_valid(out_valid), .out_acc(out_acc));\n";
+  t += "  integer f, got, cycles, bad, i;\n  initial begin\n";
+  t += "    f = $fopen(\"" + vectors + "\", \"r\");\n";
+  t += "    if (f == 0) begin\n      $display(\"cannot open " + vectors + "\");\n      $finish;\n    end\n";
+  t += "    clk = 0;\n    cycles = 0;\n    bad = 0;\n";
+  t += "    got = $fscanf(f, \"%h %h %h %h %h %h %h %h %h %h %h %h\\n\", rst, in_valid, in_first, in_blk_last, in_last, "
+       "in_a, in_b, in_a_scale, in_b_scale, in_acc, want_valid, want_acc);\n";
+  t += "    while (got == 12) begin\n";
+  t += "      #1 clk = 1;\n      #1;\n";
+  t += "      for (i = 0; i < " + std::to_string(n) + "; i = i + 1) mask[i*32 +: 32] = want_valid[i] ? 32'hFFFFFFFF : 32'h0;\n";
+  t += "      if (out_valid !== want_valid || (out_acc & mask) !== (want_acc & mask)) begin\n";
+  t += "        bad = bad + 1;\n";
+  t += "        if (bad <= 5) $display(\"cycle %0d: out_valid %h (recorded %h), out_acc %h (recorded %h)\", cycles, "
+       "out_valid, want_valid, out_acc, want_acc);\n";
+  t += "      end\n      #1 clk = 0;\n      #1;\n      cycles = cycles + 1;\n";
+  t += "      got = $fscanf(f, \"%h %h %h %h %h %h %h %h %h %h %h %h\\n\", rst, in_valid, in_first, in_blk_last, in_last, "
+       "in_a, in_b, in_a_scale, in_b_scale, in_acc, want_valid, want_acc);\n";
+  t += "    end\n";
+  t += "    if (bad == 0 && cycles > 0) $display(\"REPLAY PASS: %0d cycles\", cycles);\n";
+  t += "    else $display(\"REPLAY FAIL: %0d of %0d cycles differ\", bad, cycles);\n";
+  t += "    $finish;\n  end\nendmodule\n";
+  return t;
+}
+
+std::vector<gen::PeSpec> lint_specs() {
+  std::vector<gen::PeSpec> v;
+  int i = 0;
+  auto name = [&] { return "lint" + std::to_string(i++); };
+  for (const char* a : kElems)
+    for (const char* b : kElems) v.push_back(spec(name(), a, b, 1, 0, Int, exact()));
+  int k = 0;
+  for (const char* p : kPresets) {
+    BlockFormat f = parse_block_format(p);
+    int G = f.block, pp = sig_pair(f, f);
+    v.push_back(spec(name(), p, p, 1, 0, Int, exact()));
+    v.push_back(spec(name(), p, p, 8, 3, Ext, aligned(pp + 8)));
+    v.push_back(spec(name(), p, p, G, 6 + k % 3, Int, aligned(std::max(2, pp - 2))));
+    v.push_back(spec(name(), p, p, 4, 1, Ext, exact()));
+    ++k;
+  }
+  for (const gen::PeSpec& s : random_mixed().pes) {
+    gen::PeSpec c = s;
+    c.module_name = name();
+    v.push_back(c);
+  }
+  return v;
+}
+
+}  // namespace macforge::rtl_pe

@@ -1,0 +1,154 @@
+// The `macforge sim` and `macforge cosim` command lines: JSON fields, exit
+// codes, one-line errors, and no partial output on failure.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct CliRun {
+  int code = -1;
+  std::string out, err;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// One directory per test: ctest runs the tests of this file in parallel.
+fs::path work() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  fs::path d = fs::path(MF_WORK_DIR) / (std::string(info->test_suite_name()) + "." + info->name());
+  fs::create_directories(d);
+  return d;
+}
+
+// Runs `macforge ARGS`, or ARGS itself when it starts with "env ".
+CliRun run(const std::string& args) {
+  fs::path o = work() / "stdout.txt", e = work() / "stderr.txt";
+  std::string cmd = args.rfind("env ", 0) == 0 ? args.substr(0, args.find(" #")) : std::string(MF_MACFORGE) + " " + args;
+  int st = std::system((cmd + " > " + o.string() + " 2> " + e.string()).c_str());
+  CliRun r;
+  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  r.out = slurp(o);
+  r.err = slurp(e);
+  return r;
+}
+
+fs::path write(const std::string& name, const std::string& text) {
+  fs::path p = work() / name;
+  std::ofstream(p) << text;
+  return p;
+}
+
+const char* kCfg =
+    "name: cli_os\npe:\n  a: mxfp8_e4m3\n  b: mxfp8_e4m3\n  lanes: 4\narray:\n  rows: 4\n  cols: 4\n"
+    "  dataflow: output-stationary\nmemory:\n  dram: {bandwidth: 16, latency: 40}\n";
+
+int lines(const std::string& s) { return int(std::count(s.begin(), s.end(), '\n')); }
+
+}  // namespace
+
+TEST(SimCli, PrintsTheReport) {
+  fs::path cfg = write("cli.yaml", kCfg);
+  CliRun r = run("sim --config " + cfg.string() + " --gemm 64,48,100 --timing-only");
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (const char* key : {"\"total_cycles\"", "\"compute_cycles\"", "\"stall_cycles\"", "\"utilization\"",
+                          "\"reads_words\"", "\"reads_bytes\"", "\"writes_words\"", "\"writes_bytes\"",
+                          "\"dram_bytes\"", "\"input\"", "\"weight\"", "\"output\"", "\"total\""})
+    EXPECT_NE(r.out.find(key), std::string::npos) << key;
+  EXPECT_TRUE(r.err.empty()) << r.err;
+  CliRun f = run("sim --config " + cfg.string() + " --gemm 20,20,70 --dataflow ws --array 4x3");
+  ASSERT_EQ(f.code, 0) << f.err;
+  EXPECT_NE(f.out.find("\"output_hash\""), std::string::npos);
+  EXPECT_NE(f.out.find("\"dataflow\": \"ws\""), std::string::npos);
+  EXPECT_NE(f.out.find("\"cols\": 3"), std::string::npos);
+  CliRun i = run("sim --config " + cfg.string() + " --gemm 20,20,70 --dataflow is --ideal-memory --timing-only");
+  ASSERT_EQ(i.code, 0) << i.err;
+  EXPECT_NE(i.out.find("\"stall_cycles\": 0"), std::string::npos);
+}
+
+TEST(SimCli, LayerFile) {
+  fs::path cfg = write("cli.yaml", kCfg);
+  fs::path layers = write("layers.csv", "name,M,N,K,count\nproj,64,64,128,1\nheads,16,16,32,4\n");
+  fs::path out = work() / "report.json";
+  fs::remove(out);
+  CliRun r = run("sim --config " + cfg.string() + " --layers " + layers.string() + " --timing-only --out " +
+                 out.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::string j = slurp(out);
+  EXPECT_NE(j.find("\"name\": \"proj\""), std::string::npos);
+  EXPECT_NE(j.find("\"count\": 4"), std::string::npos);
+}
+
+TEST(SimCli, BadInputIsOneLineAndExitTwo) {
+  fs::path cfg = write("cli.yaml", kCfg);
+  fs::path bad_layers = write("bad.csv", "name,M,N,K\nok,4,4,4\nbroken,4,-4,4\n");
+  fs::path tiny = write("tiny.yaml", std::string(kCfg) + "  input: {capacity: 16}\n");
+  fs::path big = write("big.yaml", "name: big\npe: {a: mxint8}\narray: {rows: 128, cols: 4}\n");
+  fs::path badmem = write("badmem.yaml", std::string(kCfg) + "  weight: {banks: 0}\n");
+  struct Case {
+    std::string args, expect;
+  };
+  std::string c = "sim --config " + cfg.string();
+  for (const Case& k : {Case{c + " --gemm 0,4,4", "M must be a positive integer"},
+                        Case{c + " --gemm 4,-4,4", "N must be a positive integer"},
+                        Case{c + " --gemm 4,4", "expected M,N,K"},
+                        Case{c + " --layers " + bad_layers.string(), "bad.csv:3: N must be a positive integer"},
+                        Case{"sim --config " + tiny.string() + " --gemm 64,64,64", "too small for one tile"},
+                        Case{"sim --config " + big.string() + " --gemm 4,4,4", "array.rows"},
+                        Case{"sim --config " + badmem.string() + " --gemm 4,4,4", "memory.weight.banks"},
+                        Case{c + " --gemm 4,4,4 --array 4by4", "expected RxC"},
+                        Case{c + " --gemm 4,4,4 --dataflow diagonal", "unknown dataflow"},
+                        Case{c + " --gemm 4,4,4 --layers " + bad_layers.string(), "exactly one of"},
+                        Case{"sim --gemm 4,4,4", "--config is required"},
+                        Case{"cosim --config " + cfg.string() + " --gemm 4,4,4 --dataflow is", "input-stationary"},
+                        Case{"cosim --config " + cfg.string() + " --gemm 0,4,4", "M must be a positive integer"},
+                        Case{"cosim --config " + big.string() + " --gemm 4,4,4", "array.rows"}}) {
+    fs::path out = work() / "never.json";
+    fs::remove(out);
+    CliRun r = run(k.args + " --out " + out.string());
+    if (k.args.rfind("cosim", 0) == 0) r = run(k.args);  // cosim has no --out
+    EXPECT_EQ(r.code, 2) << k.args << "\n" << r.err;
+    EXPECT_EQ(lines(r.err), 1) << k.args << "\n" << r.err;
+    EXPECT_NE(r.err.find(k.expect), std::string::npos) << k.args << "\n" << r.err;
+    EXPECT_TRUE(r.out.empty()) << k.args;
+    EXPECT_FALSE(fs::exists(out)) << k.args;
+  }
+  // Nothing half-written beside the target either.
+  for (const auto& e : fs::directory_iterator(work()))
+    EXPECT_EQ(e.path().filename().string().find("never.json"), std::string::npos) << e.path();
+  CliRun missing = run(c + " --layers " + (work() / "nope.csv").string());
+  EXPECT_EQ(missing.code, 1) << missing.err;
+}
+
+// A co-simulation mismatch: exit 1, the first differing output (indices,
+// float32 codes, values) on stderr and in the JSON. The model is the one the
+// build made for tests/sim/configs/cosim_os_mxfp8_4x4.yaml; the fault is
+// injected by the executable's test hook.
+TEST(CosimCli, MismatchIsReported) {
+#ifndef MF_HAVE_COSIM
+  GTEST_SKIP() << "verilator not found: no co-simulation models";
+#endif
+  std::string args = "cosim --config " + std::string(MF_COSIM_CONFIG) + " --gemm 5,6,40 --cache-dir " +
+                     std::string(MF_COSIM_CACHE);
+  CliRun ok = run(args);
+  ASSERT_EQ(ok.code, 0) << ok.err << ok.out;
+  EXPECT_NE(ok.out.find("\"cycles_match\": true, \"outputs_match\": true"), std::string::npos) << ok.out;
+  EXPECT_NE(ok.out.find("\"ok\": true"), std::string::npos);
+  CliRun bad = run("env MACFORGE_COSIM_FAULT=1 " + std::string(MF_MACFORGE) + " " + args + " #");
+  EXPECT_EQ(bad.code, 1) << bad.err << bad.out;
+  EXPECT_NE(bad.err.find("MISMATCH rtl GEMM 5x6x40: C[0][0] = 0x"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.out.find("\"first_mismatch\": {\"backend\": \"rtl\", \"m\": 0, \"n\": 0"), std::string::npos)
+      << bad.out;
+  EXPECT_NE(bad.out.find("\"ok\": false"), std::string::npos);
+}
