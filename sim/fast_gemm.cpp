@@ -36,7 +36,12 @@ int bits_of(double maxabs) { return maxabs < 1 ? 0 : int(std::ceil(std::log2(max
 // columns the 4-wide panel bp (k-major). Every product and partial sum is an
 // exact integer in double, so the order of additions does not matter. Cloned
 // for AVX2 (chosen at load time when the CPU has it) and plain x86-64.
-__attribute__((target_clones("avx2", "default"))) void group_dot4x4(const double* const a[4], const double* bp,
+#if defined(__x86_64__) && defined(__GLIBC__)
+#define MF_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define MF_CLONES
+#endif
+MF_CLONES void group_dot4x4(const double* const a[4], const double* bp,
                                                                       size_t k0, size_t k1, v4d out[4]) {
   v4d s0 = {0, 0, 0, 0}, s1 = s0, s2 = s0, s3 = s0;
   const double *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3];

@@ -632,7 +632,26 @@ SweepSpec load_sweep(const std::string& path) {
 }
 
 std::string tool_version(const SweepSpec& spec, const std::string& exe) {
-  std::string v = std::string("macforge ") + MACFORGE_VERSION + " exe:" + hex64(hash_file(exe));
+  // The running image (/proc/self/exe stays the started binary even when the
+  // file at `exe` is replaced by a rebuild).
+  std::string image = file_exists("/proc/self/exe") ? "/proc/self/exe" : exe;
+  std::string v = std::string("macforge ") + MACFORGE_VERSION + " exe:" + hex64(hash_file(image));
+  // Files the tools read from the source tree at run time: the rtl/ primitives
+  // the generator copies, the built-in library and Yosys templates.
+  auto tree_hash = [](const std::string& dir) {
+    std::vector<std::string> files;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+      if (e.is_regular_file()) files.push_back(e.path().string());
+    std::sort(files.begin(), files.end());
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (const std::string& f : files) h = fnv1a64(std::filesystem::path(f).filename().string() + hex64(hash_file(f)), h);
+    return hex64(h);
+  };
+  std::string src = MACFORGE_SOURCE_DIR;
+  if (spec.has_stage("gen") || spec.has_stage("lint") || spec.has_stage("cosim") || spec.has_stage("synth"))
+    v += " rtl:" + tree_hash(src + "/rtl");
+  if (spec.has_stage("synth")) v += " synthlib:" + tree_hash(src + "/synth/lib");
   if (spec.has_stage("synth")) v += " | " + program_version({"yosys", "-V"});
   if (spec.has_stage("lint") || spec.has_stage("cosim")) v += " | " + program_version({"verilator", "--version"});
   return v;
