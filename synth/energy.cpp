@@ -70,6 +70,8 @@ double input_hidden(const LibPin& p, double slew) {
   return n ? s / n : 0;
 }
 
+}  // namespace
+
 bool is_clock_pin(const LibCell& c, const std::string& pin) {
   const LibPin* p = c.pin(pin);
   if (p && p->clock) return true;
@@ -86,8 +88,6 @@ bool is_clock_pin(const LibCell& c, const std::string& pin) {
   }
   return false;
 }
-
-}  // namespace
 
 std::vector<double> net_capacitance(const FlatNetlist& n, const Library& lib, const WireModel& wm) {
   std::vector<int> po(size_t(n.nets), 0);
@@ -127,13 +127,20 @@ EnergyResult compute_energy(const FlatNetlist& n, const Library& lib, const std:
   std::vector<double> cap = net_capacitance(n, lib, wm);
   double tog_sum = 0, in_sum = 0;
   int tog_nets = 0, in_nets = 0;
+  std::map<std::pair<const LibCell*, std::string>, bool> clock_pin;  // cache
+  auto clock_of = [&](const LibCell* c, const std::string& pin) {
+    auto key = std::make_pair(c, pin);
+    auto it = clock_pin.find(key);
+    if (it != clock_pin.end()) return it->second;
+    return clock_pin[key] = is_clock_pin(*c, pin);
+  };
   for (int i = 0; i < n.nets; ++i) {
     double t = toggles[size_t(i)];
     r.total_cap_pf += cap[size_t(i)];
     bool clock = false;
     for (const auto& [ci, pin] : n.loads[size_t(i)]) {
       const FlatCell& lc = n.cells[size_t(ci)];
-      if (lc.lib && lc.seq && is_clock_pin(*lc.lib, pin)) clock = true;
+      if (lc.lib && lc.seq && clock_of(lc.lib, pin)) clock = true;
     }
     int dc = n.driver_cell[size_t(i)];
     std::string part = dc >= 0 ? n.cells[size_t(dc)].part : (n.is_input[size_t(i)] ? "inputs" : "other");

@@ -61,6 +61,10 @@ struct EnergyResult {
   double pj_per_cycle() const { return cycles > 0 ? total.total() / double(cycles) : 0; }
 };
 
+// Whether `pin` of a sequential cell is its clock (`clock : true`, or a
+// variable of the ff's clocked_on / the latch's enable).
+bool is_clock_pin(const LibCell& c, const std::string& pin);
+
 // Per-net capacitance (pF) as used for the switching energy.
 std::vector<double> net_capacitance(const FlatNetlist& n, const Library& lib, const WireModel& wm);
 

@@ -113,6 +113,7 @@ SynthReport run_synth(const gen::ArrayConfig& cfg, const SynthOptions& opt) {
   R.voltage = L->lib.voltage;
   R.lib_units = L->lib.units_text;
   R.lanes = cfg.lanes;
+  R.clock_hz = opt.clock_hz;
 
   // 3. the PE
   R.pe_top = spec.module_name;
@@ -271,12 +272,7 @@ SynthReport run_synth(const gen::ArrayConfig& cfg, const SynthOptions& opt) {
       for (const FlatCell& c : af.cells)
         if (c.lib && c.seq)
           for (const FlatPin& p : c.pins)
-            if (!p.output && p.net >= 0) {
-              const LibPin* lp = c.lib->pin(p.pin);
-              if (lp && lp->clock) clockish[size_t(p.net)] = true;
-              for (const LibSeq& s : c.lib->seq)
-                if (s.clocked_on.find(p.pin) != std::string::npos) clockish[size_t(p.net)] = true;
-            }
+            if (!p.output && p.net >= 0 && is_clock_pin(*c.lib, p.pin)) clockish[size_t(p.net)] = true;
       for (int i = 0; i < af.nets; ++i) tog[size_t(i)] = clockish[size_t(i)] ? 2.0 * double(cyc) : alpha * double(cyc);
       int64_t macs_glue = int64_t(R.pe_count) * cfg.lanes * cyc;
       EnergyResult ge = R.flat ? EnergyResult{} : compute_energy(af, L->lib, tog, cyc, macs_glue, ep);

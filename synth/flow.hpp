@@ -77,6 +77,7 @@ struct SynthReport {
   std::map<std::string, double> energy_by_part_pj_per_mac;
   std::map<std::string, double> energy_by_kind_pj_per_mac;
   double mean_toggle_rate = 0;
+  double clock_hz = 0;
   std::string energy_method;
   // timing, seconds
   double t_generate = 0, t_yosys_pe = 0, t_yosys_array = 0, t_verilator = 0, t_sim = 0, t_total = 0;

@@ -111,7 +111,7 @@ std::string report_json(const SynthReport& r) {
   o << "  \"pe_count\": " << r.pe_count << ",\n";
   o << "  \"lanes\": " << r.lanes << ",\n";
   o << "  \"macs_per_cycle\": " << r.pe_count * r.lanes << ",\n";
-  o << "  \"clock_hz\": " << json_num(r.pe_energy.done ? r.pe_energy.realistic.clock_hz : 0) << ",\n";
+  o << "  \"clock_hz\": " << json_num(r.clock_hz) << ",\n";
   o << "  \"energy_pj_per_mac\": " << (r.pe_energy.done ? json_num(r.energy_pj_per_mac) : "null") << ",\n";
   o << "  \"energy_uniform_pj_per_mac\": "
     << (r.pe_energy.done && r.pe_energy.has_uniform ? json_num(r.energy_uniform_pj_per_mac) : "null") << ",\n";

@@ -209,7 +209,10 @@ void ArrayHost::ws_inputs(int64_t cycle, Inputs& in) {
 
 void ArrayHost::compare(int64_t m, int64_t n, uint32_t got, const std::string& where) {
   uint32_t want = f32_bits(ref_[size_t(m * N_ + n)]);
-  if (std::getenv("MF_TB_TRACE")) std::fprintf(stderr, "%s C[%lld][%lld] got %08x want %08x\n", where.c_str(), (long long)m, (long long)n, got, want);
+  static const bool trace = std::getenv("MF_TB_TRACE") != nullptr;  // print every comparison
+  if (trace)
+    std::fprintf(stderr, "%s C[%lld][%lld] got %08x want %08x\n", where.c_str(), (long long)m, (long long)n, got,
+                 want);
   ++checked_;
   if (got == want || (is_nan_bits(got) && is_nan_bits(want))) return;
   error(where + ": C[" + std::to_string(m) + "][" + std::to_string(n) + "] = " + hex32(got) + " (" +

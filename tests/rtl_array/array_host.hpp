@@ -2,7 +2,7 @@
 // fixed stream schedule (docs/array.md) cycle by cycle and checks every
 // output against numerics gemm() and against the schedule's closed forms.
 // Independent of Verilator: the testbench copies Inputs/Outputs to and from
-// the model's ports.
+// the model's ports. MF_TB_TRACE=1 in the environment prints every comparison.
 #pragma once
 
 #include <cstdint>

@@ -9,6 +9,9 @@
 #include <filesystem>
 #include <string>
 
+#include "gen/config.hpp"
+#include "synth/process.hpp"
+
 namespace macforge::synth::test {
 
 inline std::string source_dir() { return MACFORGE_SOURCE_DIR; }
@@ -72,6 +75,31 @@ inline CliResult run_cli(const std::string& args, const std::string& env = "") {
   r.err = slurp(t / "err");
   return r;
 }
+
+// A validated configuration of a small PE / array.
+inline gen::ArrayConfig small_config(const std::string& name, const std::string& fmt, int lanes, int rows = 1,
+                                     int cols = 1, const std::string& fmt_b = "") {
+  gen::ArrayConfig c;
+  c.name = name;
+  c.a_name = fmt;
+  c.b_name = fmt_b.empty() ? fmt : fmt_b;
+  c.lanes = lanes;
+  c.pipeline = 0;
+  c.rows = rows;
+  c.cols = cols;
+  gen::validate_config(c, "test");
+  return c;
+}
+
+inline std::string config_file(const TempDir& t, const std::string& yaml) {
+  std::string p = t / "cfg.yaml";
+  write_text_atomic(p, yaml);
+  return p;
+}
+
+// A 2x2 array of 2-lane NVINT4 PEs.
+inline const char* kTinyYaml =
+    "name: tiny\npe:\n  a: nvint4\n  b: nvint4\n  lanes: 2\n  pipeline: 0\narray:\n  rows: 2\n  cols: 2\n";
 
 }  // namespace macforge::synth::test
 

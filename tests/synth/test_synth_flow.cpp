@@ -1,7 +1,7 @@
-// The synthesis flow with the real tools (Yosys 0.23, Verilator 5.006):
-// anchors, toggle counting, a PE end to end with its energy, the error paths of
-// `macforge synth`, both real PDKs, flat vs hierarchical arrays, --compare.
-// Tests whose name contains "Long" carry the ctest label `long`.
+// The synthesis flow with the real tools, the quick part (Yosys 0.23,
+// Verilator 5.006): the Horowitz anchors, the sign-extension bug, toggle
+// counting on a hand-made circuit, the error paths of `macforge synth`. The
+// end-to-end runs (20-60 s each) are in test_synth_end_to_end.cpp.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -35,20 +35,6 @@ namespace {
 const Library& builtin() {
   static Library lib = read_liberty(synth_lib_dir() + "/macforge45.lib");
   return lib;
-}
-
-gen::ArrayConfig small_config(const std::string& name, const std::string& fmt, int lanes, int rows = 1, int cols = 1,
-                              const std::string& fmt_b = "") {
-  gen::ArrayConfig c;
-  c.name = name;
-  c.a_name = fmt;
-  c.b_name = fmt_b.empty() ? fmt : fmt_b;
-  c.lanes = lanes;
-  c.pipeline = 0;
-  c.rows = rows;
-  c.cols = cols;
-  gen::validate_config(c, "test");
-  return c;
 }
 
 // Yosys on a small module with the built-in FA template.
@@ -89,15 +75,6 @@ std::string fake_tool(const TempDir& t, const std::string& name, const std::stri
   return dir;
 }
 
-std::string config_file(const TempDir& t, const std::string& yaml) {
-  std::string p = t / "cfg.yaml";
-  write_text_atomic(p, yaml);
-  return p;
-}
-
-const char* kTinyYaml =
-    "name: tiny\npe:\n  a: nvint4\n  b: nvint4\n  lanes: 2\n  pipeline: 0\narray:\n  rows: 2\n  cols: 2\n";
-
 }  // namespace
 
 // Horowitz, ISSCC 2014, 45 nm: 8-bit multiplier 282 um^2, 32-bit adder 137 um^2.
@@ -114,8 +91,33 @@ TEST(SynthFlow, HorowitzAnchorsAndAreaEqualsLibertySum) {
     EXPECT_NEAR(s.area_um2, r->top_area, 1e-3) << name;
     EXPECT_GE(s.area_um2, 0.5 * anchor) << name;
     EXPECT_LE(s.area_um2, 2.0 * anchor) << name;
-    EXPECT_TRUE(equivalent(t, name)) << name << ": netlist not equivalent to the RTL (see " << t.str() << ")";
   }
+  // the netlists compute what the RTL does: the adder by a SAT proof, the
+  // multiplier exhaustively (a SAT proof of a multiplier takes minutes)
+  EXPECT_TRUE(equivalent(t, "add32")) << "add32 netlist not equivalent to the RTL (see " << t.str() << ")";
+  write_text_atomic(t / "tb.v", R"(module tb;
+  reg signed [7:0] a, b;
+  wire signed [15:0] p;
+  integer i, j, err;
+  mul8 u (.a(a), .b(b), .p(p));
+  initial begin
+    err = 0;
+    for (i = 0; i < 256; i = i + 1)
+      for (j = 0; j < 256; j = j + 1) begin
+        a = i; b = j; #1;
+        if (p !== a * b) err = err + 1;
+      end
+    if (err == 0) $display("PASS"); else $display("FAIL %0d", err);
+    $finish;
+  end
+endmodule
+)");
+  ProcResult c = run_process({"iverilog", "-o", "tb.vvp", "tb.v", "mul8_net.v", synth_lib_dir() + "/macforge45_cells.v"},
+                             t.str(), t / "iverilog.log");
+  ASSERT_EQ(c.status, 0) << read_text(t / "iverilog.log");
+  ProcResult s = run_process({"vvp", "-n", "tb.vvp"}, t.str(), t / "vvp.log");
+  EXPECT_EQ(s.status, 0);
+  EXPECT_NE(read_text(t / "vvp.log").find("PASS"), std::string::npos) << read_text(t / "vvp.log");
 }
 
 // The Yosys 0.23 extract_fa bug the FA template no longer triggers: a
@@ -181,59 +183,6 @@ endmodule
   EXPECT_EQ(a.cycles, 8);
 }
 
-// A small PE end to end on the built-in library: partitioned synthesis, the
-// gate-level simulation checked against the reference, energy; and the same
-// netlist with constant inputs costs only leakage and clock.
-TEST(SynthFlow, PeEnergyRealisticAndIdle) {
-  TempDir t("pe");
-  gen::ArrayConfig cfg = small_config("tpe", "nvint4", 2);
-  gen::PeSpec spec = gen::pe_spec(cfg);
-  gen::generate(cfg, t / "rtl");
-  PreparedLibrary L = prepare_library("", t.str());
-  std::vector<std::string> files = {"rtl/mf_lzc.v"};
-  for (const gen::PeFile& f : gen::pe_files(spec)) files.push_back("rtl/" + f.name);
-  YosysJob j;
-  j.dir = t.str();
-  j.verilog_files = files;
-  j.top = spec.module_name;
-  j.liberty = L.yosys_liberty;
-  j.template_path = L.template_path;
-  j.fa_map = L.fa_map;
-  j.pre_synth = coarse_commands(j.top);
-  std::string top_file = "rtl/" + spec.module_name + ".v";
-  for (const std::string& c : partition_commands(j.top, top_file, pe_sections(read_text(t / top_file), top_file)))
-    j.pre_synth.push_back(c);
-  YosysResult yr = run_yosys(j);
-  FlatNetlist n = flatten(read_netlist(yr.netlist_path), j.top, L.lib, part_of_instance);
-  NetlistStats st = netlist_stats(n);
-  EXPECT_NEAR(st.area_um2, yr.top_area, 1e-3);
-  for (const char* p : {"multipliers", "adder_tree", "scale", "accumulator", "registers", "align_norm"})
-    EXPECT_GT(st.area_by_part.count(p) ? st.area_by_part.at(p) : 0.0, 0.0) << p;
-  EXPECT_EQ(st.area_by_part.count("other"), 0u);  // every cell belongs to a known part
-
-  Stimulus real = make_pe_stimulus(spec, StimKind::Realistic, 256, 7);
-  Stimulus idle = make_pe_stimulus(spec, StimKind::Idle, 256, 7);
-  GateSim g = build_gate_sim(n, real.ports, read_text(L.models), t.str(), 1);
-  Activity ar = run_gate_sim(g, n, real, "realistic");
-  Activity ai = run_gate_sim(g, n, idle, "idle");
-  EXPECT_EQ(ar.results, int(real.expected.size()));
-  EXPECT_GT(ar.results, 10);
-  EXPECT_EQ(ar.missing_nets, 0);
-  EnergyResult er = compute_energy(n, L.lib, ar.toggles, ar.cycles, ar.macs, EnergyParams{});
-  EnergyResult ei = compute_energy(n, L.lib, ai.toggles, ai.cycles, 1, EnergyParams{});
-  EXPECT_EQ(ei.total.switching, 0.0);
-  EXPECT_EQ(ei.total.internal, 0.0);
-  EXPECT_GT(ei.total.clock, 0.0);
-  EXPECT_GT(ei.total.leakage, 0.0);
-  EXPECT_NEAR(ei.total.clock, er.total.clock, 1e-9 * er.total.clock);  // same clock activity per window
-  EXPECT_GT(er.total.switching, 0.0);
-  EXPECT_GT(er.total.internal, 0.0);
-  EXPECT_GT(er.mean_toggle_rate, 0.01);
-  EXPECT_LT(er.mean_toggle_rate, 1.5);
-  EXPECT_GT(er.pj_per_mac(), 0.01);
-  EXPECT_LT(er.pj_per_mac(), 10.0);
-  EXPECT_GT(er.by_part.at("multipliers").switching, 0.0);
-}
 
 TEST(SynthCli, LibertyErrorsAreUsageErrorsNamingFileAndLine) {
   TempDir t("clierr");
@@ -291,94 +240,8 @@ TEST(SynthCli, ToolFailuresNameTheLogAndLeaveNoReport) {
   EXPECT_TRUE(fs::exists(t / "foreign/keep.txt"));
 }
 
-// The array with the PE as a black box, through the CLI, JSON keys.
-TEST(SynthCli, ArrayReportJson) {
-  TempDir t("cliarr");
-  std::string cfg = config_file(t, kTinyYaml);
-  CliResult r = run_cli("synth --config " + cfg + " --out " + (t / "o") + " --json --cycles 128");
-  ASSERT_EQ(r.code, 0) << r.err;
-  for (const char* k : {"\"area_um2\"", "\"cells\"", "\"flops\"", "\"energy_pj_per_mac\"", "\"library\"",
-                        "\"area_by_part_um2\"", "\"logic_depth\"", "\"clock_hz\"", "\"mean_toggle_rate\"",
-                        "\"energy_by_part_pj_per_mac\"", "\"pe_count\": 4"})
-    EXPECT_NE(r.out.find(k), std::string::npos) << k;
-  EXPECT_TRUE(fs::exists(t / "o/yosys.log"));
-  EXPECT_TRUE(fs::exists(t / "o/yosys_array.log"));
-  std::smatch m;
-  ASSERT_TRUE(std::regex_search(r.out, m, std::regex("\"energy_pj_per_mac\": ([0-9.e+-]+)")));
-  EXPECT_GT(std::stod(m[1]), 0.0);
-}
 
-namespace {
 
-void pdk_end_to_end(const std::string& lib, const std::string& expect_flop, const std::string& forbidden) {
-  TempDir t("pdk");
-  gen::ArrayConfig cfg = small_config("tpdk", "nvint4", 2);
-  SynthOptions so;
-  so.liberty = lib;
-  so.out_dir = t / "o";
-  so.pe_only = true;
-  so.cycles = 256;
-  SynthReport r = run_synth(cfg, so);
-  EXPECT_FALSE(r.lib_builtin);
-  EXPECT_EQ(r.template_name, "synth_template_nofa.ys");
-  EXPECT_TRUE(fs::exists(t / ("o/" + fs::path(lib).filename().string())));  // the patched copy
-  EXPECT_NEAR(r.area_um2, r.pe_area_yosys, 1e-2);
-  EXPECT_GT(r.area_by_part.at("multipliers"), 0.0);
-  EXPECT_GT(r.area_by_part.at("registers"), 0.0);
-  EXPECT_GT(r.cells_by_type.count(expect_flop), 0u) << expect_flop;
-  for (const auto& [type, count] : r.cells_by_type) EXPECT_EQ(type.find(forbidden), std::string::npos) << type;
-  EXPECT_TRUE(r.pe_energy.done);
-  EXPECT_GT(r.pe_energy.results_checked, 10);  // the generated cell models compute the right results
-  EXPECT_EQ(r.pe_energy.missing_nets, 0);
-  EXPECT_GT(r.energy_pj_per_mac, 0.0);
-  EXPECT_GT(r.energy_by_kind_pj_per_mac.at("leakage"), 0.0);
-  EXPECT_TRUE(fs::exists(t / "o/sim/cells.v"));
-}
 
-}  // namespace
 
-TEST(SynthPdk, Sky130EndToEnd) {
-  MACFORGE_REQUIRE_PDK(sky130_lib());
-  pdk_end_to_end(sky130_lib(), "sky130_fd_sc_hd__dfxtp_1", "lpflow");
-}
 
-TEST(SynthPdk, IhpEndToEnd) {
-  MACFORGE_REQUIRE_PDK(ihp_lib());
-  pdk_end_to_end(ihp_lib(), "sg13g2_dfrbpq_1", "sg13g2_fill");
-}
-
-// 4x4 array: flat synthesis and PE-once hierarchical synthesis agree within 5%.
-TEST(SynthLong, FlatAndHierarchicalArrayAreaAgree) {
-  TempDir t("flat");
-  gen::ArrayConfig cfg = small_config("tarr", "int4", 2, 4, 4);
-  SynthOptions so;
-  so.energy = false;
-  so.out_dir = t / "hier";
-  SynthReport h = run_synth(cfg, so);
-  so.out_dir = t / "flat";
-  so.flat = true;
-  SynthReport f = run_synth(cfg, so);
-  EXPECT_EQ(h.pe_count, 16);
-  EXPECT_NEAR(h.area_um2, f.area_um2, 0.05 * f.area_um2) << "hierarchical " << h.area_um2 << " flat " << f.area_um2;
-  EXPECT_NEAR(f.area_um2, f.array_area_yosys, 1e-2);
-}
-
-TEST(SynthLong, CompareTable) {
-  TempDir t("cmp");
-  CompareOptions co;
-  co.entries = parse_compare_list("mxfp4_e2m1,mxint4,mxfp8_e4m3+mxfp4_e2m1");
-  co.lanes = 4;
-  co.out_dir = t / "c";
-  co.base.cycles = 128;
-  CompareResult r = run_compare(co);
-  ASSERT_EQ(r.rows.size(), 3u);
-  EXPECT_DOUBLE_EQ(r.rows[0].area_ratio, 1.0);
-  EXPECT_DOUBLE_EQ(r.rows[0].energy_ratio, 1.0);
-  EXPECT_DOUBLE_EQ(r.rows[2].area_ratio, 1.0);  // the first mixed entry is its own baseline
-  EXPECT_EQ(r.rows[2].pes[0].second, 2);         // 8-bit half the lanes of the 4-bit
-  EXPECT_EQ(r.rows[2].pes[1].second, 4);
-  EXPECT_GT(r.rows[1].area_um2, 0.0);
-  EXPECT_TRUE(fs::exists(t / "c/compare.md"));
-  EXPECT_TRUE(fs::exists(t / "c/compare.csv"));
-  EXPECT_NE(r.markdown.find("| mxint4 | 4 |"), std::string::npos) << r.markdown;
-}
