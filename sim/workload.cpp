@@ -107,7 +107,7 @@ std::vector<Gemm> parse_layers(const std::string& text, const std::string& origi
 
 std::vector<Gemm> load_layers(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
-  if (!f.good()) throw std::runtime_error("cannot read layer file '" + path + "'");
+  if (!f.good()) throw FormatError(path + ": cannot read the layer file (expected a CSV with the header 'name,M,N,K')");
   std::stringstream ss;
   ss << f.rdbuf();
   return parse_layers(ss.str(), path);

@@ -57,7 +57,7 @@ void write_manifest(const SweepSpec& spec, const Expansion& ex, const std::strin
     for (const auto& [k, x] : r.values) v[k] = x;
     ref.push_back({{"name", r.name}, {"values", v}});
   }
-  m["reference"] = {{"title", spec.reference_title}, {"rows", ref}};
+  m["reference"] = {{"title", spec.reference_title}, {"note", spec.reference_note}, {"rows", ref}};
   m["skipped"] = ex.skipped;
   m["excluded"] = ex.excluded;
   json pts = json::array();

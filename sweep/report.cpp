@@ -175,6 +175,8 @@ std::string render_report(const ReportData& rd, size_t ok, size_t failed, size_t
       }
       o << "\n";
     }
+    std::string note = m["reference"].value("note", "");
+    if (!note.empty()) o << note << "\n\n";
   }
 
   if (!m["qsnr_data"].empty()) {

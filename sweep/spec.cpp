@@ -386,10 +386,14 @@ QsnrData read_qsnr_data(const Reader& r, const YAML::Node& n, const std::string&
 }
 
 void read_reference(const Reader& r, const YAML::Node& n, SweepSpec& spec) {
-  for (const auto& [k, v] : r.map(n, "reference", {"title", "rows"})) {
+  for (const auto& [k, v] : r.map(n, "reference", {"title", "note", "rows"})) {
     std::string kk = k.Scalar();
     if (kk == "title") {
       spec.reference_title = r.scalar(v, "reference.title", "text");
+      continue;
+    }
+    if (kk == "note") {
+      spec.reference_note = r.scalar(v, "reference.note", "text");
       continue;
     }
     for (const YAML::Node& row : r.list(v, "reference.rows")) {

@@ -106,6 +106,7 @@ struct SweepSpec {
   std::string composite_baseline;  // default: the first composite
   std::string pareto_qsnr;         // QSNR data set of the Pareto plot; default: the first
   std::string reference_title;
+  std::string reference_note;  // printed under the comparison table (e.g. why ours differ)
   std::vector<ReferenceRow> reference;
 
   bool has_stage(const std::string& s) const;

@@ -127,8 +127,11 @@ TEST(SimCli, BadInputIsOneLineAndExitTwo) {
   // Nothing half-written beside the target either.
   for (const auto& e : fs::directory_iterator(work()))
     EXPECT_EQ(e.path().filename().string().find("never.json"), std::string::npos) << e.path();
+  // A layer file that cannot be read is a usage error too (like a missing config).
   CliRun missing = run(c + " --layers " + (work() / "nope.csv").string());
-  EXPECT_EQ(missing.code, 1) << missing.err;
+  EXPECT_EQ(missing.code, 2) << missing.err;
+  EXPECT_EQ(lines(missing.err), 1) << missing.err;
+  EXPECT_NE(missing.err.find("nope.csv: cannot read the layer file"), std::string::npos) << missing.err;
 }
 
 // A co-simulation mismatch: exit 1, the first differing output (indices,
