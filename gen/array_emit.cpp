@@ -51,11 +51,11 @@ Dims dims_of(const ArrayConfig& c, const PeInfo& pe) {
 std::string idx(int i, int j) { return str(i) + "_" + str(j); }
 
 // One PE instance; the caller names the nets feeding it.
-std::string pe_instance(const std::string& pe, const Dims& d, int i, int j, const std::string& ctl_first,
+std::string pe_instance(const std::string& pe, const Dims& d, const std::string& inst, const std::string& ctl_first,
                         const std::string& ctl_valid, const std::string& ctl_blk_last, const std::string& ctl_last,
                         const std::string& a, const std::string& as, const std::string& b, const std::string& bs,
                         const std::string& acc_in, const std::string& out_valid, const std::string& out_acc) {
-  std::string s = "  " + pe + " u_pe_" + idx(i, j) + " (\n";
+  std::string s = "  " + pe + " " + inst + " (\n";
   s += "    .clk(clk),\n    .rst(rst),\n";
   s += "    .in_valid(" + ctl_valid + "),\n    .in_first(" + ctl_first + "),\n";
   s += "    .in_blk_last(" + ctl_blk_last + "),\n    .in_last(" + ctl_last + "),\n";
@@ -70,11 +70,59 @@ std::string pe_instance(const std::string& pe, const Dims& d, int i, int j, cons
 // ---- output-stationary grid -------------------------------------------------
 // Inputs arrive skewed at the left edge (A rows, control) and the top edge (B
 // columns). A and the control move right, B moves down, one PE per cycle.
-std::string os_grid(const std::string& name, const std::string& pe, const Dims& d) {
+// Each PE position is a cell module: the PE and the registers that bring its
+// operands from the left neighbour (`left`, all but column 0) and from the one
+// above (`top`, all but row 0). Cells of one kind are one module.
+std::string os_cell(ModuleSet& ms, const std::string& pe, const Dims& d, bool left, bool top) {
+  std::string name = ms.prefix + "os_cell" + (left ? "_l" : "") + (top ? "_t" : "");
+  if (ms.has(name)) return name;
+  std::string from_a = left ? "from the left neighbour (registered here)" : "from the row input",
+              from_b = top ? "from the PE above (registered here)" : "from the column input";
+  std::vector<Port> ports = {{"clk", true, 1, ""},
+                             {"rst", true, 1, ""},
+                             {"ctl", true, 4, "{last, blk_last, first, valid}, delayed i + j cycles by the top"},
+                             {"a_i", true, d.AW, "one chunk of A " + from_a}};
+  if (d.as) ports.push_back({"a_scale_i", true, 8, "its block scale code"});
+  ports.push_back({"b_i", true, d.BW, "one chunk of B " + from_b});
+  if (d.bs) ports.push_back({"b_scale_i", true, 8, "its block scale code"});
+  ports.push_back({"a_o", false, d.AW, "the A chunk this PE sees (to the right neighbour)"});
+  if (d.as) ports.push_back({"a_scale_o", false, 8, ""});
+  ports.push_back({"b_o", false, d.BW, "the B chunk this PE sees (to the PE below)"});
+  if (d.bs) ports.push_back({"b_scale_o", false, 8, ""});
+  ports.push_back({"valid", false, 1, "the PE's out_valid"});
+  ports.push_back({"acc", false, 32, "the PE's float32 out_acc"});
+  std::string s = "// " + name + ": one PE position of the output-stationary grid" +
+                  (left || top ? std::string(" with its operand registers") : "") + ".\n";
+  s += module_header(name, ports);
+  if (left) {
+    s += "  reg " + vrange(d.AW) + "a;\n" + (d.as ? "  reg [7:0] a_scale;\n" : "");
+    s += "  always @(posedge clk) a <= a_i;\n";
+    if (d.as) s += "  always @(posedge clk) a_scale <= a_scale_i;\n";
+  } else {
+    s += "  wire " + vrange(d.AW) + "a = a_i;\n" + (d.as ? "  wire [7:0] a_scale = a_scale_i;\n" : "");
+  }
+  if (top) {
+    s += "  reg " + vrange(d.BW) + "b;\n" + (d.bs ? "  reg [7:0] b_scale;\n" : "");
+    s += "  always @(posedge clk) b <= b_i;\n";
+    if (d.bs) s += "  always @(posedge clk) b_scale <= b_scale_i;\n";
+  } else {
+    s += "  wire " + vrange(d.BW) + "b = b_i;\n" + (d.bs ? "  wire [7:0] b_scale = b_scale_i;\n" : "");
+  }
+  s += "  assign a_o = a;\n  assign b_o = b;\n";
+  if (d.as) s += "  assign a_scale_o = a_scale;\n";
+  if (d.bs) s += "  assign b_scale_o = b_scale;\n";
+  s += pe_instance(pe, d, "u_pe", "ctl[1]", "ctl[0]", "ctl[2]", "ctl[3]", "a", "a_scale", "b", "b_scale", "", "valid",
+                   "acc");
+  ms.add(name, s + "endmodule\n");
+  return name;
+}
+
+std::string os_grid(ModuleSet& ms, const std::string& name, const std::string& pe, const Dims& d) {
   std::vector<Port> ports = {
       {"clk", true, 1, ""},
       {"rst", true, 1, ""},
-      {"row_ctl", true, d.R * 4, "row i: {last, blk_last, first, valid} at [i*4 +: 4], already skewed by i cycles"},
+      {"ctl_tap", true, (d.R + d.C - 1) * 4,
+       "tap t: {last, blk_last, first, valid} delayed t cycles, at [t*4 +: 4]; PE (i,j) takes tap i+j"},
       {"row_a", true, d.R * d.AW, "row i: one chunk of A at [i*" + str(d.AW) + " +: " + str(d.AW) + "]"},
   };
   if (d.as) ports.push_back({"row_a_scale", true, d.R * 8, "row i: block scale code of the chunk"});
@@ -84,53 +132,40 @@ std::string os_grid(const std::string& name, const std::string& pe, const Dims& 
   ports.push_back({"pe_acc", false, d.R * d.C * 32, "PE (i,j): its float32 out_acc"});
 
   std::string s = "// " + name + ": " + str(d.R) + " x " + str(d.C) +
-                  " output-stationary PE grid with systolic operand forwarding.\n";
+                  " output-stationary PE grid with systolic operand forwarding (cells u_cell_i_j).\n";
   s += module_header(name, ports);
-  std::string regs, wires, seq_ctl, seq_data, rst_ctl;
+  s += "\n  // Operands seen by PE (i,j), passed on to its right (a) and lower (b) neighbours.\n";
+  auto out_name = [](const std::string& sig, bool used, const std::string& k) {
+    return (used ? "" : "unused_") + sig + "_" + k;
+  };
   for (int i = 0; i < d.R; ++i)
     for (int j = 0; j < d.C; ++j) {
       std::string k = idx(i, j);
-      if (j == 0) {
-        wires += "  wire [3:0] ctl_" + k + " = " + velem("row_ctl", i, 4, d.R * 4) + ";\n";
-        wires += "  wire " + vrange(d.AW) + "a_" + k + " = " + velem("row_a", i, d.AW, d.R * d.AW) + ";\n";
-        if (d.as) wires += "  wire [7:0] as_" + k + " = " + velem("row_a_scale", i, 8, d.R * 8) + ";\n";
-      } else {
-        std::string l = idx(i, j - 1);
-        regs += "  reg [3:0] ctl_" + k + ";\n  reg " + vrange(d.AW) + "a_" + k + ";\n";
-        seq_ctl += "      ctl_" + k + " <= ctl_" + l + ";\n";
-        rst_ctl += "      ctl_" + k + " <= 4'd0;\n";
-        seq_data += "    a_" + k + " <= a_" + l + ";\n";
-        if (d.as) {
-          regs += "  reg [7:0] as_" + k + ";\n";
-          seq_data += "    as_" + k + " <= as_" + l + ";\n";
-        }
-      }
-      if (i == 0) {
-        wires += "  wire " + vrange(d.BW) + "b_" + k + " = " + velem("col_b", j, d.BW, d.C * d.BW) + ";\n";
-        if (d.bs) wires += "  wire [7:0] bs_" + k + " = " + velem("col_b_scale", j, 8, d.C * 8) + ";\n";
-      } else {
-        std::string u = idx(i - 1, j);
-        regs += "  reg " + vrange(d.BW) + "b_" + k + ";\n";
-        seq_data += "    b_" + k + " <= b_" + u + ";\n";
-        if (d.bs) {
-          regs += "  reg [7:0] bs_" + k + ";\n";
-          seq_data += "    bs_" + k + " <= bs_" + u + ";\n";
-        }
-      }
+      bool right = j + 1 < d.C, down = i + 1 < d.R;
+      s += "  wire " + vrange(d.AW) + out_name("a", right, k) + ";\n";
+      if (d.as) s += "  wire [7:0] " + out_name("as", right, k) + ";\n";
+      s += "  wire " + vrange(d.BW) + out_name("b", down, k) + ";\n";
+      if (d.bs) s += "  wire [7:0] " + out_name("bs", down, k) + ";\n";
     }
-  s += "\n  // Operands seen by PE (i,j): *_i_j. Row 0 / column 0 come from the ports.\n" + wires + regs;
-  if (!seq_ctl.empty())
-    s += "  always @(posedge clk) begin\n    if (rst) begin\n" + rst_ctl + "    end else begin\n" + seq_ctl +
-         "    end\n  end\n";
-  if (!seq_data.empty()) s += "  always @(posedge clk) begin\n" + seq_data + "  end\n";
   s += "\n";
   for (int i = 0; i < d.R; ++i)
     for (int j = 0; j < d.C; ++j) {
-      std::string k = idx(i, j);
+      std::string k = idx(i, j), l = j > 0 ? idx(i, j - 1) : "", u = i > 0 ? idx(i - 1, j) : "";
+      bool right = j + 1 < d.C, down = i + 1 < d.R;
       int n = i * d.C + j;
-      s += pe_instance(pe, d, i, j, "ctl_" + k + "[1]", "ctl_" + k + "[0]", "ctl_" + k + "[2]", "ctl_" + k + "[3]",
-                       "a_" + k, "as_" + k, "b_" + k, "bs_" + k, "", velem("pe_valid", n, 1, d.R * d.C),
-                       velem("pe_acc", n, 32, d.R * d.C * 32));
+      std::string cell = os_cell(ms, pe, d, j > 0, i > 0);
+      s += "  " + cell + " u_cell_" + k + " (\n    .clk(clk),\n    .rst(rst),\n";
+      s += "    .ctl(" + velem("ctl_tap", i + j, 4, (d.R + d.C - 1) * 4) + "),\n";
+      s += "    .a_i(" + (j == 0 ? velem("row_a", i, d.AW, d.R * d.AW) : "a_" + l) + "),\n";
+      if (d.as) s += "    .a_scale_i(" + (j == 0 ? velem("row_a_scale", i, 8, d.R * 8) : "as_" + l) + "),\n";
+      s += "    .b_i(" + (i == 0 ? velem("col_b", j, d.BW, d.C * d.BW) : "b_" + u) + "),\n";
+      if (d.bs) s += "    .b_scale_i(" + (i == 0 ? velem("col_b_scale", j, 8, d.C * 8) : "bs_" + u) + "),\n";
+      s += "    .a_o(" + out_name("a", right, k) + "),\n";
+      if (d.as) s += "    .a_scale_o(" + out_name("as", right, k) + "),\n";
+      s += "    .b_o(" + out_name("b", down, k) + "),\n";
+      if (d.bs) s += "    .b_scale_o(" + out_name("bs", down, k) + "),\n";
+      s += "    .valid(" + velem("pe_valid", n, 1, d.R * d.C) + "),\n    .acc(" + velem("pe_acc", n, 32, d.R * d.C * 32) +
+           ")\n  );\n";
     }
   return s + "endmodule\n";
 }
@@ -139,15 +174,110 @@ std::string os_grid(const std::string& name, const std::string& pe, const Dims& 
 // PE (i,j) holds block i of weight column j in two banks of Q chunks. The
 // activations and the control move right one PE per cycle; the partial sums
 // move down one PE row per LAT + 1 cycles (a register between rows).
-// Control word: {chunk, bank, first, blk_last, valid}.
-std::string ws_grid(const std::string& name, const std::string& pe, const Dims& d) {
-  int CW = 4 + (d.Q > 1 ? d.QB : 0);
+// Control word: {chunk, bank, first, blk_last, valid}. Each PE position is a
+// cell module (PE, weight banks, the registers of its inputs from the left
+// neighbour and of the partial sum from above); cells of one kind are one module.
+// Control taps of the WS grid: PE (i,j) sees the control i*D + j cycles late
+// (D = LAT + 1); the delays that occur, ascending (with gaps when C < D).
+std::vector<int> ws_taps(const Dims& d) {
+  std::vector<int> t;
+  for (int i = 0; i < d.R; ++i)
+    for (int j = 0; j < d.C; ++j) t.push_back(i * (d.LAT + 1) + j);
+  std::sort(t.begin(), t.end());
+  t.erase(std::unique(t.begin(), t.end()), t.end());
+  return t;
+}
+
+int tap_index(const std::vector<int>& taps, int delay) {
+  return int(std::lower_bound(taps.begin(), taps.end(), delay) - taps.begin());
+}
+
+std::string ws_cell(ModuleSet& ms, const std::string& pe, const Dims& d, int CW, bool left, bool top) {
+  std::string name = ms.prefix + "ws_cell" + (left ? "_l" : "") + (top ? "_t" : "");
+  if (ms.has(name)) return name;
+  std::string from_a = left ? "from the left neighbour (registered here)" : "from the row input";
+  std::vector<Port> ports = {{"clk", true, 1, ""},
+                             {"rst", true, 1, ""},
+                             {"ctl", true, CW, "{" + std::string(d.Q > 1 ? "chunk, " : "") +
+                                                   "bank, first, blk_last, valid}, delayed i*D + j cycles by the top"},
+                             {"a_i", true, d.AW, "one chunk of A " + from_a}};
+  if (d.as) ports.push_back({"a_scale_i", true, 8, "its block scale code"});
+  ports.push_back({"psum_i", true, 32,
+                   top ? "out_acc of the PE above (registered here when psum_valid_i)" : "partial sum from the column input"});
+  if (top) ports.push_back({"psum_valid_i", true, 1, "out_valid of the PE above"});
+  ports.push_back({"w_sel0", true, 1, "write the weight chunk into bank 0 of this PE"});
+  ports.push_back({"w_sel1", true, 1, "write the weight chunk into bank 1 of this PE"});
+  if (d.Q > 1) ports.push_back({"w_chunk", true, d.QB, "chunk of the block written"});
+  ports.push_back({"w_b", true, d.BW, "the weight chunk of this column"});
+  if (d.bs) ports.push_back({"w_b_scale", true, 8, "its block scale code"});
+  ports.push_back({"a_o", false, d.AW, "the A chunk this PE sees (to the right neighbour)"});
+  if (d.as) ports.push_back({"a_scale_o", false, 8, ""});
+  ports.push_back({"valid", false, 1, "the PE's out_valid"});
+  ports.push_back({"acc", false, 32, "the PE's float32 out_acc"});
+  std::string s = "// " + name + ": one PE position of the weight-stationary grid: the PE, its two weight banks" +
+                  std::string(left || top ? " and its input registers" : "") + ".\n";
+  s += module_header(name, ports);
+  if (left) {
+    s += "  reg " + vrange(d.AW) + "a;\n" + (d.as ? "  reg [7:0] a_scale;\n" : "");
+    s += "  always @(posedge clk) a <= a_i;\n";
+    if (d.as) s += "  always @(posedge clk) a_scale <= a_scale_i;\n";
+  } else {
+    s += "  wire " + vrange(d.AW) + "a = a_i;\n" + (d.as ? "  wire [7:0] a_scale = a_scale_i;\n" : "");
+  }
+  s += "  assign a_o = a;\n";
+  if (d.as) s += "  assign a_scale_o = a_scale;\n";
+
+  // Weight banks: w<bank>_<chunk>, block scale ws<bank>.
+  s += "\n  // Weight banks: wB_q (bank B, chunk q) and the block scale wsB.\n";
+  std::string wseq;
+  for (int bank = 0; bank < 2; ++bank) {
+    std::string sel = "w_sel" + str(bank);
+    for (int q = 0; q < d.Q; ++q) {
+      std::string r = "w" + str(bank) + "_" + str(q);
+      s += "  reg " + vrange(d.BW) + r + ";\n";
+      wseq += "    if (" + sel + (d.Q > 1 ? " & (w_chunk == " + vconst(d.QB, q) + ")" : "") + ") " + r + " <= w_b;\n";
+    }
+    if (d.bs) {
+      s += "  reg [7:0] ws" + str(bank) + ";\n";
+      wseq += "    if (" + sel + ") ws" + str(bank) + " <= w_b_scale;\n";
+    }
+  }
+  s += "  always @(posedge clk) begin\n" + wseq + "  end\n";
+  // Weight read: bank and chunk from the control word.
+  int bank_bit = 3, chunk_lo = 4;
+  std::string bank = "ctl[" + str(bank_bit) + "]";
+  auto pick = [&](int b) {
+    if (d.Q == 1) return "w" + str(b) + "_0";
+    std::string chunk = vslice("ctl", chunk_lo, d.QB, CW), e;
+    for (int q = 0; q < d.Q - 1; ++q) e += "(" + chunk + " == " + vconst(d.QB, q) + ") ? w" + str(b) + "_" + str(q) + " : ";
+    return e + "w" + str(b) + "_" + str(d.Q - 1);
+  };
+  s += "  wire " + vrange(d.BW) + "b = " + bank + " ? (" + pick(1) + ") : (" + pick(0) + ");\n";
+  if (d.bs) s += "  wire [7:0] b_scale = " + bank + " ? ws1 : ws0;\n";
+
+  // Partial sum: the registered out_acc of the PE above.
+  if (top)
+    s += "  reg [31:0] psum;\n  always @(posedge clk) if (psum_valid_i) psum <= psum_i;\n";
+  else
+    s += "  wire [31:0] psum = psum_i;\n";
+  // The PE's dot product is its group: in_last = in_blk_last.
+  s += pe_instance(pe, d, "u_pe", "ctl[2]", "ctl[0]", "ctl[1]", "ctl[1]", "a", "a_scale", "b", "b_scale", "psum",
+                   "valid", "acc");
+  ms.add(name, s + "endmodule\n");
+  return name;
+}
+
+std::string ws_grid(ModuleSet& ms, const std::string& name, const std::string& pe, const Dims& d) {
+  int CW = 4 + (d.Q > 1 ? d.QB : 0), D = d.LAT + 1;
+  std::vector<int> taps = ws_taps(d);
+  int NT = int(taps.size());
   std::vector<Port> ports = {
       {"clk", true, 1, ""},
       {"rst", true, 1, ""},
-      {"row_ctl", true, d.R * CW,
-       "row i: {" + std::string(d.Q > 1 ? "chunk, " : "") + "bank, first, blk_last, valid} at [i*" + str(CW) +
-           " +: " + str(CW) + "], already skewed by i*" + str(d.LAT + 1) + " cycles"},
+      {"ctl_tap", true, NT * CW,
+       "tap t: {" + std::string(d.Q > 1 ? "chunk, " : "") + "bank, first, blk_last, valid} at [t*" + str(CW) +
+           " +: " + str(CW) + "], delayed by the t-th smallest of the delays i*" + str(d.LAT + 1) +
+           "+j of PE (i,j)"},
       {"row_a", true, d.R * d.AW, "row i: one chunk of A"},
   };
   if (d.as) ports.push_back({"row_a_scale", true, d.R * 8, "row i: block scale code of the chunk"});
@@ -163,99 +293,41 @@ std::string ws_grid(const std::string& name, const std::string& pe, const Dims& 
 
   std::string s = "// " + name + ": " + str(d.R) + " x " + str(d.C) +
                   " weight-stationary PE grid: double-buffered weight banks,\n// activations forwarded right, "
-                  "partial sums chained down the columns.\n";
+                  "partial sums chained down the columns (cells u_cell_i_j).\n";
   s += module_header(name, ports);
-  std::string wires, regs, seq_ctl, seq_data, rst_ctl;
+  s += "\n  // Weight write selects of PE row i, bank B: wselB_i.\n";
   for (int i = 0; i < d.R; ++i)
-    for (int j = 0; j < d.C; ++j) {
-      std::string k = idx(i, j);
-      if (j == 0) {
-        wires += "  wire " + vrange(CW) + "ctl_" + k + " = " + velem("row_ctl", i, CW, d.R * CW) + ";\n";
-        wires += "  wire " + vrange(d.AW) + "a_" + k + " = " + velem("row_a", i, d.AW, d.R * d.AW) + ";\n";
-        if (d.as) wires += "  wire [7:0] as_" + k + " = " + velem("row_a_scale", i, 8, d.R * 8) + ";\n";
-      } else {
-        std::string l = idx(i, j - 1);
-        regs += "  reg " + vrange(CW) + "ctl_" + k + ";\n  reg " + vrange(d.AW) + "a_" + k + ";\n";
-        seq_ctl += "      ctl_" + k + " <= ctl_" + l + ";\n";
-        rst_ctl += "      ctl_" + k + " <= " + vconst(CW, 0) + ";\n";
-        seq_data += "    a_" + k + " <= a_" + l + ";\n";
-        if (d.as) {
-          regs += "  reg [7:0] as_" + k + ";\n";
-          seq_data += "    as_" + k + " <= as_" + l + ";\n";
-        }
-      }
-    }
-  s += "\n  // Activations and control seen by PE (i,j).\n" + wires + regs;
-  if (!seq_ctl.empty())
-    s += "  always @(posedge clk) begin\n    if (rst) begin\n" + rst_ctl + "    end else begin\n" + seq_ctl +
-         "    end\n  end\n";
-  if (!seq_data.empty()) s += "  always @(posedge clk) begin\n" + seq_data + "  end\n";
-
-  // Weight banks: w<bank>_i_j_<chunk>, block scale ws<bank>_i_j.
-  s += "\n  // Weight banks of PE (i,j): wB_i_j_q (bank B, chunk q) and its block scale wsB_i_j.\n";
-  std::string wseq;
-  for (int i = 0; i < d.R; ++i)
-    for (int bank = 0; bank < 2; ++bank) {
-      std::string sel = "wsel" + str(bank) + "_" + str(i);
-      s += "  wire " + sel + " = w_valid & (w_bank == 1'b" + str(bank) + ")" +
+    for (int bank = 0; bank < 2; ++bank)
+      s += "  wire wsel" + str(bank) + "_" + str(i) + " = w_valid & (w_bank == 1'b" + str(bank) + ")" +
            (d.R > 1 ? " & (w_row == " + vconst(d.RB, i) + ")" : "") + ";\n";
-      for (int j = 0; j < d.C; ++j) {
-        std::string k = idx(i, j);
-        for (int q = 0; q < d.Q; ++q) {
-          std::string r = "w" + str(bank) + "_" + k + "_" + str(q);
-          s += "  reg " + vrange(d.BW) + r + ";\n";
-          wseq += "    if (" + sel + (d.Q > 1 ? " & (w_chunk == " + vconst(d.QB, q) + ")" : "") + ") " + r +
-                  " <= " + velem("w_b", j, d.BW, d.C * d.BW) + ";\n";
-        }
-        if (d.bs) {
-          std::string r = "ws" + str(bank) + "_" + k;
-          s += "  reg [7:0] " + r + ";\n";
-          wseq += "    if (" + sel + ") " + r + " <= " + velem("w_b_scale", j, 8, d.C * 8) + ";\n";
-        }
-      }
-    }
   if (d.R == 1) s += "  wire unused_w_row = w_row;  // one PE row: nothing to select\n";
-  s += "  always @(posedge clk) begin\n" + wseq + "  end\n";
-
-  // Weight read: bank and chunk from the control word.
-  s += "\n  // Weights presented to PE (i,j): bank and chunk travel with the activations.\n";
-  int bank_bit = 3, chunk_lo = 4;
+  s += "\n  // Activations seen by PE (i,j) (to its right neighbour), its out_valid pv and out_acc pa.\n";
   for (int i = 0; i < d.R; ++i)
     for (int j = 0; j < d.C; ++j) {
-      std::string k = idx(i, j), bank = "ctl_" + k + "[" + str(bank_bit) + "]";
-      auto pick = [&](int b) {
-        if (d.Q == 1) return "w" + str(b) + "_" + k + "_0";
-        std::string chunk = vslice("ctl_" + k, chunk_lo, d.QB, CW), e;
-        for (int q = 0; q < d.Q - 1; ++q)
-          e += "(" + chunk + " == " + vconst(d.QB, q) + ") ? w" + str(b) + "_" + k + "_" + str(q) + " : ";
-        return e + "w" + str(b) + "_" + k + "_" + str(d.Q - 1);
-      };
-      s += "  wire " + vrange(d.BW) + "b_" + k + " = " + bank + " ? (" + pick(1) + ") : (" + pick(0) + ");\n";
-      if (d.bs) s += "  wire [7:0] bs_" + k + " = " + bank + " ? ws1_" + k + " : ws0_" + k + ";\n";
-    }
-
-  // Partial-sum chain.
-  s += "\n  // Partial sums: PE (i,j) adds its group to ps_i_j (the registered out_acc of PE (i-1,j)).\n";
-  std::string pseq;
-  for (int i = 0; i < d.R; ++i)
-    for (int j = 0; j < d.C; ++j) {
-      std::string k = idx(i, j);
+      std::string k = idx(i, j), pre = j + 1 < d.C ? "" : "unused_";
+      s += "  wire " + vrange(d.AW) + pre + "a_" + k + ";\n";
+      if (d.as) s += "  wire [7:0] " + pre + "as_" + k + ";\n";
       s += "  wire pv_" + k + ";\n  wire [31:0] pa_" + k + ";\n";
-      if (i == 0) {
-        s += "  wire [31:0] ps_" + k + " = " + velem("col_psum", j, 32, d.C * 32) + ";\n";
-      } else {
-        s += "  reg [31:0] ps_" + k + ";\n";
-        pseq += "    if (pv_" + idx(i - 1, j) + ") ps_" + k + " <= pa_" + idx(i - 1, j) + ";\n";
-      }
     }
-  if (!pseq.empty()) s += "  always @(posedge clk) begin\n" + pseq + "  end\n";
   s += "\n";
   for (int i = 0; i < d.R; ++i)
     for (int j = 0; j < d.C; ++j) {
-      std::string k = idx(i, j);
-      // The PE's dot product is its group: in_last = in_blk_last.
-      s += pe_instance(pe, d, i, j, "ctl_" + k + "[2]", "ctl_" + k + "[0]", "ctl_" + k + "[1]", "ctl_" + k + "[1]",
-                       "a_" + k, "as_" + k, "b_" + k, "bs_" + k, "ps_" + k, "pv_" + k, "pa_" + k);
+      std::string k = idx(i, j), l = j > 0 ? idx(i, j - 1) : "", u = i > 0 ? idx(i - 1, j) : "";
+      std::string pre = j + 1 < d.C ? "" : "unused_";
+      std::string cell = ws_cell(ms, pe, d, CW, j > 0, i > 0);
+      s += "  " + cell + " u_cell_" + k + " (\n    .clk(clk),\n    .rst(rst),\n";
+      s += "    .ctl(" + velem("ctl_tap", tap_index(taps, i * D + j), CW, NT * CW) + "),\n";
+      s += "    .a_i(" + (j == 0 ? velem("row_a", i, d.AW, d.R * d.AW) : "a_" + l) + "),\n";
+      if (d.as) s += "    .a_scale_i(" + (j == 0 ? velem("row_a_scale", i, 8, d.R * 8) : "as_" + l) + "),\n";
+      s += "    .psum_i(" + (i == 0 ? velem("col_psum", j, 32, d.C * 32) : "pa_" + u) + "),\n";
+      if (i > 0) s += "    .psum_valid_i(pv_" + u + "),\n";
+      s += "    .w_sel0(wsel0_" + str(i) + "),\n    .w_sel1(wsel1_" + str(i) + "),\n";
+      if (d.Q > 1) s += "    .w_chunk(w_chunk),\n";
+      s += "    .w_b(" + velem("w_b", j, d.BW, d.C * d.BW) + "),\n";
+      if (d.bs) s += "    .w_b_scale(" + velem("w_b_scale", j, 8, d.C * 8) + "),\n";
+      s += "    .a_o(" + pre + "a_" + k + "),\n";
+      if (d.as) s += "    .a_scale_o(" + pre + "as_" + k + "),\n";
+      s += "    .valid(pv_" + k + "),\n    .acc(pa_" + k + ")\n  );\n";
     }
   s += "\n";
   for (int j = 0; j < d.C; ++j) {
@@ -287,7 +359,7 @@ std::string mul_instance(const Fp32Mul& m, const std::string& inst, const std::s
   return s + "." + m.a + "(" + a + "), ." + m.b + "(" + b + "), ." + m.y + "(" + y + "));\n";
 }
 
-StageOut output_stage(const Dims& d, const StageIn& in, const Fp32Mul& mul, const std::string& out_valid,
+StageOut output_stage(ModuleSet& ms, const Dims& d, const StageIn& in, const Fp32Mul& mul, const std::string& out_valid,
                       const std::string& out_tag, const std::string& out_c) {
   StageOut o;
   int CW = d.C * 32;
@@ -319,10 +391,10 @@ StageOut output_stage(const Dims& d, const StageIn& in, const Fp32Mul& mul, cons
   std::string stage = "r0";
   auto delay_side = [&](const std::string& from, const std::string& to) {
     std::string t, v, raw, tag, apply;
-    t += delay_line(to + "_mv", from + "_valid", 1, mul.latency, true, v);
-    t += delay_line(to + "_mraw", from + "_raw", CW, mul.latency, false, raw);
-    if (in.tag_width) t += delay_line(to + "_mtag", from + "_tag", in.tag_width, mul.latency, false, tag);
-    t += delay_line(to + "_mapply", from + "_apply", 1, mul.latency, false, apply);
+    t += delay_line(ms, to + "_mv", from + "_valid", 1, mul.latency, true, v);
+    t += delay_line(ms, to + "_mraw", from + "_raw", CW, mul.latency, false, raw);
+    if (in.tag_width) t += delay_line(ms, to + "_mtag", from + "_tag", in.tag_width, mul.latency, false, tag);
+    t += delay_line(ms, to + "_mapply", from + "_apply", 1, mul.latency, false, apply);
     return std::vector<std::string>{t, v, raw, tag, apply};
   };
   std::vector<std::string> g(ng);
@@ -375,6 +447,37 @@ StageOut output_stage(const Dims& d, const StageIn& in, const Fp32Mul& mul, cons
 }
 
 // ---- output-stationary top ----------------------------------------------------
+// The readout of one PE row: hold registers keep the results of PEs 0..C-2
+// until PE C-1 is done (rdy); then the whole row is ORed into the readout
+// chain (at most one row is ready in a cycle, so the OR selects it).
+std::string os_readout_row(ModuleSet& ms, const Dims& d, bool first) {
+  std::string name = ms.prefix + "os_readout" + (first ? "_first" : "");
+  if (ms.has(name)) return name;
+  int CW = d.C * 32;
+  std::string s = "// " + name + ": one PE row's hold registers and its term of the readout OR chain" +
+                  (first ? " (the first row: the chain starts here)" : "") + ".\n";
+  std::vector<Port> ports;
+  if (d.C > 1) ports.push_back({"clk", true, 1, ""});
+  ports.push_back({"valid", true, d.C, "out_valid of PE j at bit j"});
+  ports.push_back({"acc", true, CW, "out_acc of PE j at [j*32 +: 32]"});
+  if (!first) ports.push_back({"chain_i", true, CW, "the readout chain from the rows above"});
+  ports.push_back({"chain_o", false, CW, first ? "this row when it is complete, else 0" : "chain_i, OR this row when it is complete"});
+  ports.push_back({"rdy", false, 1, "this row is complete (PE C-1 is done)"});
+  s += module_header(name, ports);
+  std::string row = velem("acc", d.C - 1, 32, CW);
+  for (int j = d.C - 2; j >= 0; --j) {
+    s += "  reg [31:0] hold_" + str(j) + ";\n";
+    s += "  always @(posedge clk) if (" + velem("valid", j, 1, d.C) + ") hold_" + str(j) + " <= " +
+         velem("acc", j, 32, CW) + ";\n";
+    row += ", hold_" + str(j);
+  }
+  s += "  assign rdy = " + velem("valid", d.C - 1, 1, d.C) + ";\n";
+  s += std::string("  assign chain_o = ") + (first ? "" : "chain_i | ") + "({" + str(CW) + "{rdy}} & " +
+       (d.C > 1 ? "{" + row + "}" : row) + ");\nendmodule\n";
+  ms.add(name, s);
+  return name;
+}
+
 std::vector<Port> os_ports(const Dims& d) {
   std::vector<Port> p = {
       {"clk", true, 1, "clock; every input is sampled at the rising edge"},
@@ -406,66 +509,65 @@ std::vector<Port> os_ports(const Dims& d) {
   return p;
 }
 
-std::string os_top(const std::string& name, const std::string& array, const Dims& d, const ArrayTiming& t,
+std::string os_top(ModuleSet& ms, const std::string& name, const std::string& array, const Dims& d, const ArrayTiming& t,
                    const Fp32Mul& mul, StageOut& stage, int& slots) {
   std::string s = "// " + name + ": output-stationary " + str(d.R) + " x " + str(d.C) +
                   " MAC array, fixed stream schedule (docs/array.md).\n";
   s += module_header(name, os_ports(d));
   s += "\n  // Input skew: row i and its control are delayed i cycles, column j of B j cycles.\n";
   s += "  wire [3:0] ctl_in = {in_last, in_blk_last, in_first, in_valid};\n";
-  std::string row_ctl, row_a, row_as, col_b, col_bs;
+  std::string row_a, row_as, col_b, col_bs, ctl_end, ctl_tap;
+  // one control chain (cleared by rst): PE (i,j) takes stage i + j
+  s += delay_line(ms, "skc", "ctl_in", 4, d.R + d.C - 2, true, ctl_end);
+  for (int t = d.R + d.C - 2; t >= 0; --t) ctl_tap += std::string(ctl_tap.empty() ? "" : ", ") + (t == 0 ? "ctl_in" : "skc_d" + str(t));
   for (int i = d.R - 1; i >= 0; --i) {
-    std::string c, a, as;
-    s += delay_line("skc" + str(i), "ctl_in", 4, i, true, c);
-    s += delay_line("ska" + str(i), velem("in_a", i, d.AW, d.R * d.AW), d.AW, i, false, a);
-    if (d.as) s += delay_line("sks" + str(i), velem("in_a_scale", i, 8, d.R * 8), 8, i, false, as);
-    row_ctl += (row_ctl.empty() ? "" : ", ") + c;
+    // one chain per row: the A chunk with its scale
+    std::string a, as, data, a_src = velem("in_a", i, d.AW, d.R * d.AW),
+                            as_src = d.as ? velem("in_a_scale", i, 8, d.R * 8) : "";
+    int DW = d.AW + (d.as ? 8 : 0);
+    s += delay_line(ms, "ska" + str(i), d.as ? "{" + as_src + ", " + a_src + "}" : a_src, DW, i, false, data);
+    a = i == 0 ? a_src : vslice(data, 0, d.AW, DW);
+    if (d.as) as = i == 0 ? as_src : vslice(data, d.AW, 8, DW);
     row_a += (row_a.empty() ? "" : ", ") + a;
     if (d.as) row_as += (row_as.empty() ? "" : ", ") + as;
   }
   for (int j = d.C - 1; j >= 0; --j) {
-    std::string b, bs;
-    s += delay_line("skb" + str(j), velem("in_b", j, d.BW, d.C * d.BW), d.BW, j, false, b);
-    if (d.bs) s += delay_line("skt" + str(j), velem("in_b_scale", j, 8, d.C * 8), 8, j, false, bs);
+    std::string b, bs, data, b_src = velem("in_b", j, d.BW, d.C * d.BW),
+                             bs_src = d.bs ? velem("in_b_scale", j, 8, d.C * 8) : "";
+    int DW = d.BW + (d.bs ? 8 : 0);
+    s += delay_line(ms, "skb" + str(j), d.bs ? "{" + bs_src + ", " + b_src + "}" : b_src, DW, j, false, data);
+    b = j == 0 ? b_src : vslice(data, 0, d.BW, DW);
+    if (d.bs) bs = j == 0 ? bs_src : vslice(data, d.BW, 8, DW);
     col_b += (col_b.empty() ? "" : ", ") + b;
     if (d.bs) col_bs += (col_bs.empty() ? "" : ", ") + bs;
   }
   int n = d.R * d.C;
   s += "\n  wire " + vrange(n) + "pe_valid;\n  wire [" + str(n * 32 - 1) + ":0] pe_acc;\n";
-  s += "  " + array + " u_array (\n    .clk(clk),\n    .rst(rst),\n    .row_ctl({" + row_ctl + "}),\n    .row_a({" +
+  s += "  " + array + " u_array (\n    .clk(clk),\n    .rst(rst),\n    .ctl_tap({" + ctl_tap + "}),\n    .row_a({" +
        row_a + "}),\n";
   if (d.as) s += "    .row_a_scale({" + row_as + "}),\n";
   s += "    .col_b({" + col_b + "}),\n";
   if (d.bs) s += "    .col_b_scale({" + col_bs + "}),\n";
   s += "    .pe_valid(pe_valid),\n    .pe_acc(pe_acc)\n  );\n";
 
-  // Hold registers and the row readout.
-  s += "\n  // Each PE's result is held until its row leaves; row i is complete when PE (i,C-1) is done.\n";
-  std::string hold_seq;
-  for (int i = 0; i < d.R; ++i)
-    for (int j = 0; j < d.C - 1; ++j) {
-      int k = i * d.C + j;
-      s += "  reg [31:0] hold_" + idx(i, j) + ";\n";
-      hold_seq += "    if (" + velem("pe_valid", k, 1, n) + ") hold_" + idx(i, j) + " <= " +
-                  velem("pe_acc", k, 32, n * 32) + ";\n";
-    }
-  if (!hold_seq.empty()) s += "  always @(posedge clk) begin\n" + hold_seq + "  end\n";
+  // Hold registers and the row readout, one readout module per PE row.
+  s += "\n  // Each PE's result is held until its row leaves; row i is complete when PE (i,C-1) is done.\n"
+       "  // Readout row i holds row i's results and ORs the row, when complete, into the chain rdc_i.\n";
   int CW = d.C * 32;
-  std::string rd_valid, rd_row, rd_idx, rd_ga;
+  std::string rd_valid, rd_idx, rd_ga;
   for (int i = 0; i < d.R; ++i) {
     std::string rdy = "rdy_" + str(i);
-    s += "  wire " + rdy + " = " + velem("pe_valid", i * d.C + d.C - 1, 1, n) + ";\n";
-    std::string row = velem("pe_acc", i * d.C + d.C - 1, 32, n * 32);
-    for (int j = d.C - 2; j >= 0; --j) row += ", hold_" + idx(i, j);
-    s += "  wire " + vrange(CW) + "row_" + str(i) + " = " + (d.C > 1 ? "{" + row + "}" : row) + ";\n";
-    std::string term = "({" + str(CW) + "{" + rdy + "}} & row_" + str(i) + ")";
-    rd_row += (rd_row.empty() ? "" : " | ") + term;
+    s += "  wire " + rdy + ";\n  wire " + vrange(CW) + "rdc_" + str(i) + ";\n";
+    s += "  " + os_readout_row(ms, d, i == 0) + " u_readout_" + str(i) + " (" + (d.C > 1 ? ".clk(clk), " : "") +
+         ".valid(" + vslice("pe_valid", i * d.C, d.C, n) + "), .acc(" + vslice("pe_acc", i * d.C * 32, CW, n * 32) +
+         "), " + (i == 0 ? "" : ".chain_i(rdc_" + str(i - 1) + "), ") + ".chain_o(rdc_" + str(i) + "), .rdy(" + rdy +
+         "));\n";
     rd_valid += (rd_valid.empty() ? "" : " | ") + rdy;
     if (i > 0) rd_idx += (rd_idx.empty() ? "" : " | ") + ("({" + str(d.RB) + "{" + rdy + "}} & " + vconst(d.RB, i) + ")");
   }
   if (rd_idx.empty()) rd_idx = vconst(d.RB, 0);
   s += "  wire rd_valid = " + rd_valid + ";\n";
-  s += "  wire " + vrange(CW) + "rd_row = " + rd_row + ";\n";
+  s += "  wire " + vrange(CW) + "rd_row = rdc_" + str(d.R - 1) + ";\n";
   s += "  wire " + vrange(d.RB) + "rd_idx = " + rd_idx + ";\n";
 
   // Per-tile scale buffer: written at in_last, read while the tile's rows leave.
@@ -519,7 +621,7 @@ std::string os_top(const std::string& name, const std::string& array, const Dims
     }
     if (d.GBW) in.gb = vslice("sb_rd", d.GAW, d.GBW, SW);
   }
-  stage = output_stage(d, in, mul, "out_valid", "out_row", "out_c");
+  stage = output_stage(ms, d, in, mul, "out_valid", "out_row", "out_c");
   s += stage.text;
   return s + "endmodule\n";
 }
@@ -561,7 +663,7 @@ std::vector<Port> ws_ports(const Dims& d) {
   return p;
 }
 
-std::string ws_top(const std::string& name, const std::string& array, const Dims& d, const ArrayTiming& t,
+std::string ws_top(ModuleSet& ms, const std::string& name, const std::string& array, const Dims& d, const ArrayTiming& t,
                    const Fp32Mul& mul, StageOut& stage) {
   int D = t.ws_row_step(), CW = 4 + (d.Q > 1 ? d.QB : 0);
   std::string s = "// " + name + ": weight-stationary " + str(d.R) + " x " + str(d.C) +
@@ -579,23 +681,30 @@ std::string ws_top(const std::string& name, const std::string& array, const Dims
   }
   s += "  wire " + vrange(CW) + "ctl_in = " + ctl + ";\n";
   s += "\n  // Input skew: PE row i is " + str(D) + " * i cycles later (the partial-sum step), column j of in_psum j cycles.\n";
-  std::string row_ctl, row_a, row_as, col_ps;
+  std::string row_a, row_as, col_ps, ctl_end, ctl_tap;
+  // one control chain (cleared by rst): PE (i,j) takes stage i*D + j
+  std::vector<int> taps = ws_taps(d);
+  s += delay_line(ms, "skc", "ctl_in", CW, taps.back(), true, ctl_end);
+  for (auto t = taps.rbegin(); t != taps.rend(); ++t)
+    ctl_tap += std::string(ctl_tap.empty() ? "" : ", ") + (*t == 0 ? "ctl_in" : "skc_d" + str(*t));
   for (int i = d.R - 1; i >= 0; --i) {
-    std::string c, a, as;
-    s += delay_line("skc" + str(i), "ctl_in", CW, i * D, true, c);
-    s += delay_line("ska" + str(i), velem("in_a", i, d.AW, d.R * d.AW), d.AW, i * D, false, a);
-    if (d.as) s += delay_line("sks" + str(i), velem("in_a_scale", i, 8, d.R * 8), 8, i * D, false, as);
-    row_ctl += (row_ctl.empty() ? "" : ", ") + c;
+    // one chain per row: the A chunk with its scale
+    std::string a, as, data,
+                a_src = velem("in_a", i, d.AW, d.R * d.AW), as_src = d.as ? velem("in_a_scale", i, 8, d.R * 8) : "";
+    int DW = d.AW + (d.as ? 8 : 0);
+    s += delay_line(ms, "ska" + str(i), d.as ? "{" + as_src + ", " + a_src + "}" : a_src, DW, i * D, false, data);
+    a = i == 0 ? a_src : vslice(data, 0, d.AW, DW);
+    if (d.as) as = i == 0 ? as_src : vslice(data, d.AW, 8, DW);
     row_a += (row_a.empty() ? "" : ", ") + a;
     if (d.as) row_as += (row_as.empty() ? "" : ", ") + as;
   }
   for (int j = d.C - 1; j >= 0; --j) {
     std::string p;
-    s += delay_line("skp" + str(j), velem("in_psum", j, 32, d.C * 32), 32, j, false, p);
+    s += delay_line(ms, "skp" + str(j), velem("in_psum", j, 32, d.C * 32), 32, j, false, p);
     col_ps += (col_ps.empty() ? "" : ", ") + p;
   }
   s += "\n  wire " + vrange(d.C) + "bot_valid;\n  wire [" + str(d.C * 32 - 1) + ":0] bot_acc;\n";
-  s += "  " + array + " u_array (\n    .clk(clk),\n    .rst(rst),\n    .row_ctl({" + row_ctl + "}),\n    .row_a({" +
+  s += "  " + array + " u_array (\n    .clk(clk),\n    .rst(rst),\n    .ctl_tap({" + ctl_tap + "}),\n    .row_a({" +
        row_a + "}),\n";
   if (d.as) s += "    .row_a_scale({" + row_as + "}),\n";
   s += "    .col_psum({" + col_ps + "}),\n    .w_valid(w_valid),\n    .w_bank(w_bank),\n    .w_row(w_row),\n";
@@ -609,7 +718,7 @@ std::string ws_top(const std::string& name, const std::string& array, const Dims
   std::string row;
   for (int j = d.C - 1; j >= 0; --j) {
     std::string o;
-    s += delay_line("dsk" + str(j), velem("bot_acc", j, 32, d.C * 32), 32, d.C - 1 - j, false, o);
+    s += delay_line(ms, "dsk" + str(j), velem("bot_acc", j, 32, d.C * 32), 32, d.C - 1 - j, false, o);
     row += (row.empty() ? "" : ", ") + o;
   }
   if (d.C > 1) s += "  wire unused_bot_valid = &bot_valid[" + str(d.C - 2) + ":0];  // same timing as column C-1\n";
@@ -624,7 +733,7 @@ std::string ws_top(const std::string& name, const std::string& array, const Dims
   std::string side;
   s += "\n  // Row side information (final flag, bank" + std::string(d.GAW ? ", gA" : "") + "), sampled with in_blk_last, delayed " +
        str(DL) + " cycles to the readout.\n";
-  s += delay_line("side", side_src, SW, DL, false, side);
+  s += delay_line(ms, "side", side_src, SW, DL, false, side);
   s += "  wire " + vrange(SW) + "rd_side = " + side + ";\n";
   StageIn in;
   in.valid = velem("bot_valid", d.C - 1, 1, d.C);
@@ -641,7 +750,7 @@ std::string ws_top(const std::string& name, const std::string& array, const Dims
   } else {
     s += "  wire unused_rd_bank = rd_side[0];\n";
   }
-  stage = output_stage(d, in, mul, "out_valid", "out_last", "out_c");
+  stage = output_stage(ms, d, in, mul, "out_valid", "out_last", "out_c");
   s += stage.text;
   return s + "endmodule\n";
 }
@@ -662,6 +771,8 @@ ArrayTiming array_timing(const ArrayConfig& cfg, const PeInfo& pe, int mul_laten
   return t;
 }
 
+std::string part_prefix(const std::string& config_name) { return config_name + "_p_"; }
+
 ArrayDesign emit_array(const ArrayConfig& cfg, const PeInfo& pe, const Fp32Mul& mul) {
   Dims d = dims_of(cfg, pe);
   ArrayDesign a;
@@ -674,19 +785,25 @@ ArrayDesign emit_array(const ArrayConfig& cfg, const PeInfo& pe, const Fp32Mul& 
   t = array_timing(cfg, pe, mul.latency);
   StageOut stage;
   std::string grid, top;
+  ModuleSet ms;
+  ms.prefix = part_prefix(cfg.name);
   if (d.ws) {
-    grid = ws_grid(a.array, a.pe, d);
-    top = ws_top(a.top, a.array, d, t, mul, stage);
+    grid = ws_grid(ms, a.array, a.pe, d);
+    top = ws_top(ms, a.top, a.array, d, t, mul, stage);
     a.ports = ws_ports(d);
   } else {
-    grid = os_grid(a.array, a.pe, d);
-    top = os_top(a.top, a.array, d, t, mul, stage, a.scale_slots);
+    grid = os_grid(ms, a.array, a.pe, d);
+    top = os_top(ms, a.top, a.array, d, t, mul, stage, a.scale_slots);
     a.ports = os_ports(d);
   }
   a.mul_count = stage.muls;
   if (stage.latency != t.out_stage) throw std::logic_error("emit_array: output stage latency mismatch");
   std::string banner = "// Generated by macforge gen from config '" + cfg.name + "' (" + cfg.a_name + " x " +
                        cfg.b_name + "). Do not edit.\n";
+  for (const auto& [mod, text] : ms.mods) {
+    a.parts.push_back(mod);
+    a.files.push_back({mod + ".v", banner + text});
+  }
   a.files.push_back({a.array + ".v", banner + grid});
   a.files.push_back({a.top + ".v", banner + top});
   return a;

@@ -35,8 +35,15 @@ struct ArrayDesign {
   struct File {
     std::string name, text;
   };
-  std::vector<File> files;     // the array and top modules, compile order
+  std::vector<File> files;     // the part, array and top modules, compile order
+  // Modules instantiated many times (PE positions of the grid, register
+  // stages, hold registers), one file each: synthesis maps each once.
+  std::vector<std::string> parts;
 };
+
+// The name prefix of a config's part modules: NAME_p_ (synthesis keeps their
+// hierarchy; docs/synthesis.md).
+std::string part_prefix(const std::string& config_name);
 
 // The schedule constants of a config with this PE (what emit_array uses).
 ArrayTiming array_timing(const ArrayConfig& cfg, const PeInfo& pe, int mul_latency = 0);

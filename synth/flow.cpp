@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include "gen/array_emit.hpp"
 #include "gen/generate.hpp"
 #include "gen/pe_emit.hpp"
 #include "synth/cell_models.hpp"
@@ -219,8 +220,10 @@ SynthReport run_synth(const gen::ArrayConfig& cfg, const SynthOptions& opt) {
       aj.verilog_files = prim_files;
       aj.verilog_files.push_back("rtl_pe_blackbox.v");
       aj.verilog_files.insert(aj.verilog_files.end(), array_files.begin(), array_files.end());
-      aj.pre_synth = coarse_commands(aj.top);
-      for (const std::string& c : glue_partition_commands(aj.top)) aj.pre_synth.push_back(c);
+      std::string parts = gen::part_prefix(cfg.name);
+      aj.pre_synth = keep_parts_commands(aj.top, parts);
+      for (const std::string& c : coarse_commands(aj.top)) aj.pre_synth.push_back(c);
+      for (const std::string& c : glue_partition_commands(aj.top, parts)) aj.pre_synth.push_back(c);
       macros.push_back(pe_mod);
     } else {
       aj.verilog_files = prim_files;

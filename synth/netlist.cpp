@@ -367,7 +367,10 @@ struct Flattener {
       for (size_t k = 0; k < l.size(); ++k) tie(bitnet(l[k]), bitnet(r[k]));
     for (const NlInst& inst : m.insts) {
       std::string path = prefix.empty() ? inst.name : prefix + "." + inst.name;
-      std::string ipart = depth == 0 ? part_of(inst.name) : part;
+      // The innermost instance that names a part decides (parts can sit inside
+      // kept sub-modules of the array, e.g. a grid cell's registers).
+      std::string named = part_of(inst.name);
+      std::string ipart = depth == 0 || named != "other" ? named : part;
       if (const NlModule* sub = d.module(inst.type); sub && !sub->blackbox) {
         std::vector<std::vector<int>> pn(sub->wires.size());
         for (const auto& [port, bits] : inst.conns) {

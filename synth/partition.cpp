@@ -176,13 +176,17 @@ std::vector<std::string> partition_commands(const std::string& top, const std::s
   return cmds;
 }
 
-std::vector<std::string> glue_partition_commands(const std::string& top) {
+std::vector<std::string> keep_parts_commands(const std::string& top, const std::string& parts) {
+  return {"hierarchy -check -top " + top, "setattr -mod -set keep_hierarchy 1 " + parts + "*"};
+}
+
+std::vector<std::string> glue_partition_commands(const std::string& top, const std::string& parts) {
+  std::string regs = top + "/t:$*dff* " + top + "/t:$*dlatch* " + parts + "*/t:$*dff* " + parts + "*/t:$*dlatch*";
   return {"select -set mf_scale " + top + "/a:src=*mf_fp32_mul.v:*",
           "setattr -set submod \"" + std::string(kPartPrefix) + "scale\" @mf_scale " + top + "/c:* %i",
-          "setattr -set submod \"" + std::string(kPartPrefix) + "registers\" " + top + "/t:$*dff* " + top +
-              "/t:$*dlatch*",
+          "setattr -set submod \"" + std::string(kPartPrefix) + "registers\" " + regs,
           "submod",
-          "setattr -mod -set keep_hierarchy 1 " + top + "_" + kPartPrefix + "*"};
+          "setattr -mod -set keep_hierarchy 1 " + top + "_" + kPartPrefix + "* " + parts + "*_" + kPartPrefix + "*"};
 }
 
 }  // namespace macforge::synth

@@ -51,7 +51,12 @@ std::vector<std::string> partition_commands(const std::string& top, const std::s
 
 // The array level (PE instances are black boxes): flip-flops -> registers,
 // the float32 output-stage multipliers (mf_fp32_mul) -> scale, the rest other.
-std::vector<std::string> glue_partition_commands(const std::string& top);
+// `parts` (e.g. "NAME_p_"): the generator's part modules (grid cells,
+// register stages), kept as modules so that each is mapped once however
+// many instances the array has; their flip-flops are registers too. The
+// keep_hierarchy commands go before coarse_commands' flatten.
+std::vector<std::string> keep_parts_commands(const std::string& top, const std::string& parts);
+std::vector<std::string> glue_partition_commands(const std::string& top, const std::string& parts);
 
 // The coarse passes run before partitioning (the first half of `synth -run
 // begin:fine`, up to but not including alumacc).
