@@ -3,8 +3,8 @@
 #   1. `macforge synth --pe-only` for one 8-lane PE of every element preset:
 #      Yosys on the PE, the gate-level Verilator build, realistic + uniform
 #      stimulus (2048 cycles each) and the energy model;
-#   2. the same PE inside a 16x16 array (hierarchical: the PE once, then the
-#      array around it as a black box), with the PE's energy.
+#   2. the same PE inside 16x16 and 32x32 arrays (hierarchical: the PE once,
+#      then the array around it, each repeated part once), with the energy.
 # The figure of merit is the ratio of (2) to the PE alone of the same format,
 # both measured in this run (the machine is shared: absolute times vary).
 #
@@ -54,8 +54,10 @@ for f in "${presets[@]}"; do
   rep="$out/pe_$f/report.json"
   echo "| PE $f (8 lanes) | $(field "$rep" area_um2) | $(field "$rep" energy_pj_per_mac) | $wall | $cpu | |"
 done
-config "array16_$array_format" "$array_format" 16 16
-read -r wall cpu < <(timed "array16" synth --config "$out/array16_$array_format.yaml" --out "$out/array16" --json)
-rep="$out/array16/report.json"
-ratio=$(awk -v a="$wall" -v b="$pe_wall" 'BEGIN { printf "%.2f", a / b }')
-echo "| 16x16 array of $array_format PEs | $(field "$rep" area_um2) | $(field "$rep" energy_pj_per_mac) | $wall | $cpu | ${ratio}x |"
+for n in 16 32; do
+  config "array${n}_$array_format" "$array_format" "$n" "$n"
+  read -r wall cpu < <(timed "array$n" synth --config "$out/array${n}_$array_format.yaml" --out "$out/array$n" --json)
+  rep="$out/array$n/report.json"
+  ratio=$(awk -v a="$wall" -v b="$pe_wall" 'BEGIN { printf "%.2f", a / b }')
+  echo "| ${n}x${n} array of $array_format PEs | $(field "$rep" area_um2) | $(field "$rep" energy_pj_per_mac) | $wall | $cpu | ${ratio}x |"
+done
