@@ -73,6 +73,26 @@ std::string pe_instance(const std::string& pe, const Dims& d, const std::string&
 // Each PE position is a cell module: the PE and the registers that bring its
 // operands from the left neighbour (`left`, all but column 0) and from the one
 // above (`top`, all but row 0). Cells of one kind are one module.
+// The operand `v` (and `v_scale` with `scaled`) a cell's PE sees: registered
+// from the ports v_i / v_scale_i when `reg` (the neighbour's copy arrives one
+// cycle early), else the ports themselves; with its assign to v_o / v_scale_o.
+std::string cell_operand(const std::string& v, int width, bool scaled, bool reg) {
+  std::string s;
+  if (reg) {
+    s += "  reg " + vrange(width) + v + ";\n" + (scaled ? "  reg [7:0] " + v + "_scale;\n" : "");
+    s += "  always @(posedge clk) " + v + " <= " + v + "_i;\n";
+    if (scaled) s += "  always @(posedge clk) " + v + "_scale <= " + v + "_scale_i;\n";
+  } else {
+    s += "  wire " + vrange(width) + v + " = " + v + "_i;\n" +
+         (scaled ? "  wire [7:0] " + v + "_scale = " + v + "_scale_i;\n" : "");
+  }
+  return s;
+}
+
+std::string cell_operand_out(const std::string& v, bool scaled) {
+  return "  assign " + v + "_o = " + v + ";\n" + (scaled ? "  assign " + v + "_scale_o = " + v + "_scale;\n" : "");
+}
+
 std::string os_cell(ModuleSet& ms, const std::string& pe, const Dims& d, bool left, bool top) {
   std::string name = ms.prefix + "os_cell" + (left ? "_l" : "") + (top ? "_t" : "");
   if (ms.has(name)) return name;
@@ -94,20 +114,7 @@ std::string os_cell(ModuleSet& ms, const std::string& pe, const Dims& d, bool le
   std::string s = "// " + name + ": one PE position of the output-stationary grid" +
                   (left || top ? std::string(" with its operand registers") : "") + ".\n";
   s += module_header(name, ports);
-  if (left) {
-    s += "  reg " + vrange(d.AW) + "a;\n" + (d.as ? "  reg [7:0] a_scale;\n" : "");
-    s += "  always @(posedge clk) a <= a_i;\n";
-    if (d.as) s += "  always @(posedge clk) a_scale <= a_scale_i;\n";
-  } else {
-    s += "  wire " + vrange(d.AW) + "a = a_i;\n" + (d.as ? "  wire [7:0] a_scale = a_scale_i;\n" : "");
-  }
-  if (top) {
-    s += "  reg " + vrange(d.BW) + "b;\n" + (d.bs ? "  reg [7:0] b_scale;\n" : "");
-    s += "  always @(posedge clk) b <= b_i;\n";
-    if (d.bs) s += "  always @(posedge clk) b_scale <= b_scale_i;\n";
-  } else {
-    s += "  wire " + vrange(d.BW) + "b = b_i;\n" + (d.bs ? "  wire [7:0] b_scale = b_scale_i;\n" : "");
-  }
+  s += cell_operand("a", d.AW, d.as, left) + cell_operand("b", d.BW, d.bs, top);
   s += "  assign a_o = a;\n  assign b_o = b;\n";
   if (d.as) s += "  assign a_scale_o = a_scale;\n";
   if (d.bs) s += "  assign b_scale_o = b_scale;\n";
@@ -217,15 +224,7 @@ std::string ws_cell(ModuleSet& ms, const std::string& pe, const Dims& d, int CW,
   std::string s = "// " + name + ": one PE position of the weight-stationary grid: the PE, its two weight banks" +
                   std::string(left || top ? " and its input registers" : "") + ".\n";
   s += module_header(name, ports);
-  if (left) {
-    s += "  reg " + vrange(d.AW) + "a;\n" + (d.as ? "  reg [7:0] a_scale;\n" : "");
-    s += "  always @(posedge clk) a <= a_i;\n";
-    if (d.as) s += "  always @(posedge clk) a_scale <= a_scale_i;\n";
-  } else {
-    s += "  wire " + vrange(d.AW) + "a = a_i;\n" + (d.as ? "  wire [7:0] a_scale = a_scale_i;\n" : "");
-  }
-  s += "  assign a_o = a;\n";
-  if (d.as) s += "  assign a_scale_o = a_scale;\n";
+  s += cell_operand("a", d.AW, d.as, left) + cell_operand_out("a", d.as);
 
   // Weight banks: w<bank>_<chunk>, block scale ws<bank>.
   s += "\n  // Weight banks: wB_q (bank B, chunk q) and the block scale wsB.\n";
