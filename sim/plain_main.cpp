@@ -10,7 +10,6 @@
 #include <cstring>
 #include <ctime>
 #include <iostream>
-#include <type_traits>
 
 #include "cosim_model.h"
 #include MF_VTOP_HEADER
@@ -23,93 +22,6 @@
 
 using namespace macforge;
 using namespace macforge::sim;
-
-namespace {
-
-template <typename P>
-void put(P& port, const BitVec& v) {
-  if constexpr (std::is_integral_v<P>) {
-    uint64_t x = (v.size() > 0 ? v[0] : 0) | (v.size() > 1 ? uint64_t(v[1]) << 32 : 0);
-    port = P(x);
-  } else {
-    for (size_t w = 0; w < sizeof(port) / sizeof(port[0]); ++w) port[w] = w < v.size() ? v[w] : 0;
-  }
-}
-template <typename P>
-void put(P& port, uint64_t x) {
-  put(port, BitVec{uint32_t(x), uint32_t(x >> 32)});
-}
-template <typename P>
-void get(const P& port, BitVec& v) {
-  if constexpr (std::is_integral_v<P>) {
-    uint64_t x = uint64_t(port);
-    v.assign({uint32_t(x), uint32_t(x >> 32)});
-  } else {
-    v.resize(sizeof(port) / sizeof(port[0]));
-    for (size_t w = 0; w < v.size(); ++w) v[w] = port[w];
-  }
-}
-
-#define MF_HAS(member)                                                       \
-  template <typename T, typename = void>                                     \
-  struct has_##member : std::false_type {};                                  \
-  template <typename T>                                                      \
-  struct has_##member<T, std::void_t<decltype(std::declval<T&>().member)>> \
-      : std::true_type {};
-MF_HAS(in_first)
-MF_HAS(in_a_scale)
-MF_HAS(in_b)
-MF_HAS(in_b_scale)
-MF_HAS(in_ga)
-MF_HAS(in_gb)
-MF_HAS(in_bank)
-MF_HAS(in_psum)
-MF_HAS(w_valid)
-MF_HAS(w_chunk)
-MF_HAS(w_b_scale)
-MF_HAS(w_gb)
-MF_HAS(out_row)
-MF_HAS(out_last)
-#define MF_PUT_IF(member, val) \
-  if constexpr (has_##member<T>::value) put(top.member, val)
-
-template <typename T>
-void drive(T& top, const PortInputs& in) {
-  top.rst = in.rst;
-  top.in_valid = in.in_valid;
-  top.in_blk_last = in.in_blk_last;
-  top.in_last = in.in_last;
-  if (!in.in_a.empty()) put(top.in_a, in.in_a);
-  MF_PUT_IF(in_first, uint64_t(in.in_first));
-  if (!in.in_a.empty()) {
-    MF_PUT_IF(in_a_scale, in.in_a_scale);
-    MF_PUT_IF(in_b, in.in_b);
-    MF_PUT_IF(in_b_scale, in.in_b_scale);
-    MF_PUT_IF(in_ga, in.in_ga);
-    MF_PUT_IF(in_gb, in.in_gb);
-    MF_PUT_IF(in_psum, in.in_psum);
-    MF_PUT_IF(w_b_scale, in.w_b_scale);
-    MF_PUT_IF(w_gb, in.w_gb);
-  }
-  MF_PUT_IF(in_bank, uint64_t(in.in_bank));
-  if constexpr (has_w_valid<T>::value) {
-    put(top.w_valid, uint64_t(in.w_valid));
-    put(top.w_bank, uint64_t(in.w_bank));
-    put(top.w_row, uint64_t(in.w_row));
-    if (!in.w_b.empty()) put(top.w_b, in.w_b);
-  }
-  MF_PUT_IF(w_chunk, uint64_t(in.w_chunk));
-}
-
-template <typename T>
-void sample(T& top, PortOutputs& out) {
-  out.out_valid = top.out_valid;
-  get(top.out_c, out.out_c);
-  if constexpr (has_out_row<T>::value) out.out_row = uint32_t(top.out_row);
-  if constexpr (has_out_last<T>::value) out.out_last = top.out_last;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   std::string config, gemm_s;

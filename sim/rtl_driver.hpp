@@ -16,27 +16,9 @@
 #include "sim/arch.hpp"
 #include "sim/controller.hpp"
 #include "sim/schedule.hpp"
+#include "sim/top_ports.hpp"
 
 namespace macforge::sim {
-
-using BitVec = std::vector<uint32_t>;  // little-endian 32-bit words (Verilator's VlWide order)
-
-// Every input of either top module (OS or WS); a wrapper drives those its model has.
-struct PortInputs {
-  bool rst = false;
-  bool in_valid = false, in_first = false, in_blk_last = false, in_last = false, in_bank = false;
-  BitVec in_a, in_a_scale, in_b, in_b_scale, in_ga, in_gb, in_psum;
-  bool w_valid = false, w_bank = false;
-  uint32_t w_row = 0, w_chunk = 0;
-  BitVec w_b, w_b_scale, w_gb;
-};
-
-struct PortOutputs {
-  bool out_valid = false;
-  uint32_t out_row = 0;
-  bool out_last = false;
-  BitVec out_c;
-};
 
 class RtlDriver {
  public:

@@ -14,30 +14,16 @@
 #include "gen/config.hpp"
 #include "gen/schedule.hpp"
 #include "numerics/quantize.hpp"
+#include "sim/top_ports.hpp"
 
 namespace macforge::tb {
 
-using BitVec = std::vector<uint32_t>;  // little-endian 32-bit words, as Verilator's VlWide
+using BitVec = sim::BitVec;
+using Inputs = sim::PortInputs;
+using Outputs = sim::PortOutputs;
 
 void set_bits(BitVec& v, int lo, int width, uint64_t value);
 uint64_t get_bits(const BitVec& v, int lo, int width);
-
-// Every input port of either top module; the testbench drives those the model has.
-struct Inputs {
-  bool rst = false;
-  bool in_valid = false, in_first = false, in_blk_last = false, in_last = false, in_bank = false;
-  BitVec in_a, in_a_scale, in_b, in_b_scale, in_ga, in_gb, in_psum;
-  bool w_valid = false, w_bank = false;
-  uint32_t w_row = 0, w_chunk = 0;
-  BitVec w_b, w_b_scale, w_gb;
-};
-
-struct Outputs {
-  bool out_valid = false;
-  uint32_t out_row = 0;
-  bool out_last = false;
-  BitVec out_c;
-};
 
 class ArrayHost {
  public:
