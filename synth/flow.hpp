@@ -14,6 +14,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "gen/config.hpp"
 #include "synth/energy.hpp"
@@ -21,6 +22,30 @@
 #include "synth/netlist_stats.hpp"
 
 namespace macforge::synth {
+
+// Static timing of a mapped netlist by OpenSTA (synth/sta_*.hpp, docs/timing.md).
+struct TimingPath {
+  std::string startpoint, endpoint;        // OpenSTA's names (instance/pin or port)
+  double arrival_ns = 0, required_ns = 0;  // data arrival and required time at the endpoint
+  double slack_ns = 0;
+  std::vector<std::string> parts;          // parts (partition.hpp kParts) the path runs through, in order
+};
+
+struct TimingReport {
+  bool available = false;       // false: the Liberty has no timing arcs (unavailable_reason says so)
+  std::string unavailable_reason;
+  double clock_ns = 0;          // the constraint T
+  double critical_path_ns = 0;  // the worst register-to-register / I/O path delay (PE, or array if larger)
+  double fmax_mhz = 0;          // 1000 / critical_path_ns
+  double slack_ns = 0;          // worst slack at T (negative: violated)
+  bool met = false;             // slack_ns >= 0
+  TimingPath pe_path;           // worst path of the PE
+  bool has_array_path = false;
+  TimingPath array_path;        // worst path of the whole array (PE netlists inlined)
+  std::string io_constraints;   // how inputs/outputs were constrained (docs/timing.md)
+  std::string sta_log;          // OpenSTA log(s)
+  double seconds = 0;           // OpenSTA wall time
+};
 
 struct SynthOptions {
   std::string liberty;      // "" = the built-in macforge45
@@ -32,6 +57,8 @@ struct SynthOptions {
   int cycles = 2048;        // data cycles per stimulus
   uint64_t seed = 1;
   double clock_hz = 1e9;
+  double clock_ns = 0;      // timing constraint T; 0: the library's default (1.0 ns built-in)
+  bool timing = true;       // run OpenSTA after mapping
   int jobs = 1;             // make -j of the Verilator build
   const PreparedLibrary* prepared = nullptr;  // reuse a prepared library (compare)
 };
@@ -79,8 +106,10 @@ struct SynthReport {
   double mean_toggle_rate = 0;
   double clock_hz = 0;
   std::string energy_method;
+  // static timing (OpenSTA)
+  TimingReport timing;
   // timing, seconds
-  double t_generate = 0, t_yosys_pe = 0, t_yosys_array = 0, t_verilator = 0, t_sim = 0, t_total = 0;
+  double t_sta = 0, t_generate = 0, t_yosys_pe = 0, t_yosys_array = 0, t_verilator = 0, t_sim = 0, t_total = 0;
   // files
   std::string yosys_log, yosys_array_log, pe_netlist, array_netlist, report_json, report_txt;
 };
