@@ -58,6 +58,21 @@ void write_manifest(const SweepSpec& spec, const Expansion& ex, const std::strin
     ref.push_back({{"name", r.name}, {"values", v}});
   }
   m["reference"] = {{"title", spec.reference_title}, {"note", spec.reference_note}, {"rows", ref}};
+  if (spec.has_ablation) {
+    json cols = json::array();
+    for (size_t i = 0; i < spec.ablation.columns.size(); ++i) {
+      const AblationColumn& c = spec.ablation.columns[i];
+      json pts = json::object(), lanes = json::object();
+      if (i < ex.column_points.size())
+        for (const auto& [label, hash] : ex.column_points[i]) pts[label] = hash;
+      for (const Point& p : ex.points)
+        for (const auto& [label, hash] : i < ex.column_points.size() ? ex.column_points[i] : std::map<std::string, std::string>{})
+          if (p.hash == hash) lanes[label] = p.param("lanes");
+      cols.push_back({{"name", c.name}, {"changed", c.changed}, {"area_scope", c.knobs.area_scope}, {"points", pts},
+                      {"lanes", lanes}});
+    }
+    m["ablation"] = {{"title", spec.ablation.title}, {"ratios", spec.ablation.ratios}, {"columns", cols}};
+  }
   m["skipped"] = ex.skipped;
   m["excluded"] = ex.excluded;
   json pts = json::array();
@@ -347,6 +362,18 @@ CollectSummary collect(const std::string& dir_in, std::ostream& err) {
          << fmt_num(c.energy_rel, 10) << "\n";
     write_atomic(dir + "/composites.csv", cc.str());
     sum.written.push_back(dir + "/composites.csv");
+  }
+
+  if (manifest.contains("ablation")) {
+    std::map<std::string, json> ok_metrics;
+    for (const Row& r : rd.rows)
+      if (r.status == "ok") ok_metrics[r.hash] = r.metrics;
+    AblationTable t = ablation_table(manifest, ok_metrics);
+    rd.ablation_md = render_ablation_md(t);
+    write_atomic(dir + "/ablation.csv", render_ablation_csv(t));
+    write_atomic(dir + "/ablation.json", ablation_json(t).dump(1) + "\n");
+    write_atomic(dir + "/ablation.md", rd.ablation_md);
+    for (const char* f : {"/ablation.csv", "/ablation.json", "/ablation.md"}) sum.written.push_back(dir + f);
   }
 
   // Plots first (the report links them), then the report.

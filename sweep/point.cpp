@@ -124,7 +124,8 @@ std::string now_iso() {
 class PointRunner {
  public:
   PointRunner(const SweepSpec& spec, const Point& p, const PointContext& ctx)
-      : spec_(spec), p_(p), ctx_(ctx), work_(work_path(ctx.out_dir, p.hash)), log_(log_path(ctx.out_dir, p.hash)) {}
+      : spec_(spec), p_(p), ctx_(ctx), work_(work_path(ctx.out_dir, p.hash)), log_(log_path(ctx.out_dir, p.hash)),
+        cfg_(p.cfg) {}
 
   json run() {
     json rec = base_record(p_, ctx_);
@@ -140,12 +141,17 @@ class PointRunner {
     write_atomic(config_, point_config_yaml(spec_, p_));
 
     std::string failed_stage, error;
-    for (const std::string& st : spec_.stages) {
+    // pipeline: auto is settled first: every later stage (gen, lint, sim: the
+    // latency changes the cycle counts) uses the chosen depth.
+    std::vector<std::string> run_stages = spec_.stages;
+    if (p_.pipeline_auto) run_stages.insert(run_stages.begin(), "pipeline");
+    for (const std::string& st : run_stages) {
       log_line(log_, "== stage " + st);
       auto s0 = std::chrono::steady_clock::now();
       json sj;
       try {
-        if (st == "gen") stage_gen();
+        if (st == "pipeline") stage_pipeline();
+        else if (st == "gen") stage_gen();
         else if (st == "lint") stage_lint();
         else if (st == "cosim") stage_cosim();
         else if (st == "synth") stage_synth();
@@ -170,6 +176,7 @@ class PointRunner {
       rec["error"] = error;
     }
     rec["stages"] = stages;
+    if (p_.pipeline_auto) rec["config"] = json::parse(cfg_.canonical_json());
     rec["metrics"] = metrics_;
     if (!raw_.empty()) rec["raw"] = raw_;
     rec["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -191,6 +198,77 @@ class PointRunner {
   json metrics_ = json::object();
   json raw_ = json::object();
   std::string top_;
+  gen::ArrayConfig cfg_;  // the point's config (pipeline: the chosen depth when auto)
+
+  // macforge synth for `config` into `out` with the point's settings.
+  std::vector<std::string> synth_argv(const std::string& config, const std::string& out, bool energy, bool pe_only) const {
+    std::vector<std::string> argv = {ctx_.exe, "synth", "--config", config, "--out", out, "--json", "-j", "1"};
+    if (!energy) argv.push_back("--no-energy");
+    else {
+      if (!spec_.synth_uniform) argv.push_back("--no-uniform");
+      argv.insert(argv.end(), {"--cycles", std::to_string(spec_.synth_cycles), "--clock-ghz", fmt_num(spec_.synth_clock_ghz, 12)});
+      if (p_.knobs.activity != "sim") argv.insert(argv.end(), {"--activity", p_.knobs.activity});
+    }
+    if (pe_only) argv.push_back("--pe-only");
+    if (!p_.knobs.timing) argv.push_back("--no-timing");
+    else if (p_.knobs.clock_ns > 0) argv.insert(argv.end(), {"--clock-ns", fmt_num(p_.knobs.clock_ns, 12)});
+    if (p_.liberty != "builtin") argv.insert(argv.end(), {"--liberty", p_.liberty});
+    return argv;
+  }
+
+  // Runs macforge synth and returns its JSON.
+  json run_synth_tool(const std::vector<std::string>& argv, const std::string& slog, const std::string& out) {
+    ProcResult r = run_tool(argv, work_, out, slog, log_, spec_.timeout);
+    if (!r.ok()) {
+      std::string ex = log_excerpt(slog);
+      if (ex.find("unknown command 'synth'") != std::string::npos)
+        throw StageFailure("this macforge has no synth subcommand (build it with synth/ in the tree)");
+      tool_failed("macforge synth", r, slog);
+    }
+    return parse_json_file(out, "macforge synth");
+  }
+
+  // The timing figures of a synth report: true when it has them.
+  static bool timing_of(const json& j, DepthTry& t) {
+    if (!j.contains("slack_ns") || !j["slack_ns"].is_number()) return false;
+    t.slack_ns = j["slack_ns"].get<double>();
+    if (j.contains("fmax_mhz") && j["fmax_mhz"].is_number()) t.fmax_mhz = j["fmax_mhz"].get<double>();
+    if (j.contains("critical_path_ns") && j["critical_path_ns"].is_number())
+      t.critical_path_ns = j["critical_path_ns"].get<double>();
+    t.met = j.contains("timing_met") && j["timing_met"].is_boolean() ? j["timing_met"].get<bool>() : t.slack_ns >= 0;
+    return true;
+  }
+
+  // pipeline: auto. Each depth is a PE-only synthesis without energy (the
+  // pipeline cuts are inside the PE; the array around it does not change), so
+  // the search costs Yosys + OpenSTA per depth; the stages after it run once
+  // at the chosen depth.
+  void stage_pipeline() {
+    auto try_depth = [&](int d) {
+      std::string tag = "pipeline_p" + std::to_string(d), cfg = work_ + "/" + tag + ".yaml";
+      write_atomic(cfg, point_config_yaml(spec_, p_, d));
+      json j = run_synth_tool(synth_argv(cfg, work_ + "/" + tag, false, true), stage_log(tag), work_ + "/" + tag + ".json");
+      DepthTry t;
+      t.depth = d;
+      if (!timing_of(j, t))
+        throw StageFailure("pipeline: auto: macforge synth reported no timing (slack_ns) at pipeline " + std::to_string(d));
+      log_line(log_, "pipeline " + std::to_string(d) + ": slack " + fmt_num(t.slack_ns, 4) + " ns, fmax " +
+                         fmt_num(t.fmax_mhz, 5) + " MHz" + (t.met ? " (met)" : " (violated)"));
+      return t;
+    };
+    PipelineChoice c = choose_pipeline(p_.knobs.pipeline_max, try_depth);
+    cfg_.pipeline = c.chosen;
+    write_atomic(config_, point_config_yaml(spec_, p_, c.chosen));
+    metrics_["pipeline_chosen"] = c.chosen;
+    metrics_["pipeline_met"] = c.met ? 1 : 0;
+    json tried = json::array();
+    for (const DepthTry& t : c.tried)
+      tried.push_back({{"pipeline", t.depth}, {"slack_ns", t.slack_ns}, {"fmax_mhz", t.fmax_mhz}, {"met", t.met}});
+    raw_["pipeline_search"] = {{"max", p_.knobs.pipeline_max}, {"chosen", c.chosen}, {"met", c.met}, {"tried", tried}};
+    if (!c.met)
+      log_line(log_, "pipeline: auto: no depth 0.." + std::to_string(p_.knobs.pipeline_max) +
+                         " meets the clock; kept " + std::to_string(c.chosen) + " (largest slack)");
+  }
 
   std::string stage_log(const std::string& name) const { return work_ + "/" + name + ".log"; }
 
@@ -200,7 +278,7 @@ class PointRunner {
   }
 
   void stage_gen() {
-    gen::GenerateResult g = gen::generate(p_.cfg, work_ + "/rtl", std::string("macforge ") + MACFORGE_VERSION);
+    gen::GenerateResult g = gen::generate(cfg_, work_ + "/rtl", std::string("macforge ") + MACFORGE_VERSION);
     top_ = g.top;
     metrics_["pe_latency"] = g.pe.latency;
     metrics_["rtl_files"] = g.files.size();
@@ -246,29 +324,30 @@ class PointRunner {
 
   void stage_synth() {
     std::string slog = stage_log("synth"), out = work_ + "/synth.json";
-    std::vector<std::string> argv = {ctx_.exe, "synth", "--config", config_, "--out", work_ + "/synth", "--json", "-j", "1"};
-    if (!spec_.synth_energy) argv.push_back("--no-energy");
-    else {
-      if (!spec_.synth_uniform) argv.push_back("--no-uniform");
-      argv.insert(argv.end(), {"--cycles", std::to_string(spec_.synth_cycles), "--clock-ghz", fmt_num(spec_.synth_clock_ghz, 12)});
-    }
-    if (p_.liberty != "builtin") argv.insert(argv.end(), {"--liberty", p_.liberty});
-    ProcResult r = run_tool(argv, work_, out, slog, log_, spec_.timeout);
-    if (!r.ok()) {
-      std::string ex = log_excerpt(slog);
-      if (ex.find("unknown command 'synth'") != std::string::npos)
-        throw StageFailure("this macforge has no synth subcommand (build it with synth/ in the tree)");
-      tool_failed("macforge synth", r, slog);
-    }
-    json j = parse_json_file(out, "macforge synth");
+    json j = run_synth_tool(synth_argv(config_, work_ + "/synth", spec_.synth_energy, p_.knobs.pe_only), slog, out);
     raw_["synth"] = j;
+    DepthTry t;
+    if (timing_of(j, t)) {
+      if (j.contains("timing") && j["timing"].is_object() && j["timing"].contains("clock_ns") &&
+          j["timing"]["clock_ns"].is_number())
+        metrics_["clock_ns"] = j["timing"]["clock_ns"];
+      else if (j.contains("clock_ns") && j["clock_ns"].is_number())
+        metrics_["clock_ns"] = j["clock_ns"];
+      else if (p_.knobs.clock_ns > 0)
+        metrics_["clock_ns"] = p_.knobs.clock_ns;
+      metrics_["critical_path_ns"] = t.critical_path_ns;
+      metrics_["fmax_mhz"] = t.fmax_mhz;
+      metrics_["slack_ns"] = t.slack_ns;
+      metrics_["timing_met"] = t.met ? 1 : 0;
+    }
     metrics_["area_um2"] = num_at(j, {"area_um2"}, "macforge synth");
     if (j.contains("cells")) {
       if (j["cells"].is_number()) metrics_["cells"] = j["cells"];
       else if (j["cells"].is_object() && j["cells"].contains("total") && j["cells"]["total"].is_number())
         metrics_["cells"] = j["cells"]["total"];
     }
-    for (const char* k : {"flops", "logic_depth", "energy_pj_per_mac", "energy_uniform_pj_per_mac"})
+    for (const char* k : {"flops", "logic_depth", "energy_pj_per_mac", "energy_uniform_pj_per_mac",
+                          "area_combinational_um2", "energy_combinational_pj_per_mac"})
       if (j.contains(k) && j[k].is_number()) metrics_[k] = j[k];
     if (spec_.synth_energy && !metrics_.contains("energy_pj_per_mac"))
       throw StageFailure("macforge synth reported no energy_pj_per_mac");
@@ -328,10 +407,12 @@ class PointRunner {
   // Figures computed from the others.
   void derive() {
     auto has = [&](const std::string& k) { return metrics_.contains(k) && metrics_[k].is_number(); };
-    double peak = double(p_.cfg.rows) * p_.cfg.cols * p_.cfg.lanes;
+    // --pe-only reports one PE, whatever the array.
+    double pes = p_.knobs.pe_only ? 1.0 : double(p_.cfg.rows) * p_.cfg.cols;
+    double peak = pes * p_.cfg.lanes;
     if (has("area_um2")) {
       double area = metrics_["area_um2"].get<double>();
-      metrics_["area_per_pe_um2"] = area / (p_.cfg.rows * p_.cfg.cols);
+      metrics_["area_per_pe_um2"] = area / pes;
       if (area > 0) metrics_["peak_macs_per_cycle_per_mm2"] = peak / (area * 1e-6);
     }
     for (const WorkloadSpec& w : spec_.workloads) {
@@ -346,6 +427,24 @@ class PointRunner {
 };
 
 }  // namespace
+
+PipelineChoice choose_pipeline(int max_depth, const std::function<DepthTry(int)>& try_depth) {
+  PipelineChoice c;
+  int best = -1;
+  for (int d = 0; d <= max_depth; ++d) {
+    DepthTry t = try_depth(d);
+    t.depth = d;
+    c.tried.push_back(t);
+    if (t.met) {
+      c.chosen = d;
+      c.met = true;
+      return c;
+    }
+    if (best < 0 || t.slack_ns > c.tried[size_t(best)].slack_ns) best = int(c.tried.size()) - 1;
+  }
+  c.chosen = best < 0 ? 0 : c.tried[size_t(best)].depth;
+  return c;
+}
 
 json run_point(const SweepSpec& spec, const Point& p, const PointContext& ctx) {
   return PointRunner(spec, p, ctx).run();

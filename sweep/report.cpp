@@ -1,6 +1,7 @@
 #include "sweep/report.hpp"
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <set>
 #include <sstream>
@@ -75,6 +76,171 @@ std::vector<size_t> pareto_front(const ReportData& rd, const std::string& k) {
   return front;
 }
 
+AblationTable ablation_table(const json& m, const std::map<std::string, json>& records) {
+  AblationTable t;
+  const json& ab = m["ablation"];
+  t.title = ab.value("title", "");
+  t.baseline = m.value("baseline", "");
+  std::map<std::string, std::map<std::string, double>> paper;  // name -> area/energy
+  if (m.contains("reference"))
+    for (const json& r : m["reference"]["rows"])
+      for (auto it = r["values"].begin(); it != r["values"].end(); ++it) paper[r["name"]][it.key()] = it.value();
+  std::vector<std::string> ratios = ab["ratios"].get<std::vector<std::string>>();
+  std::string cbase = m.value("composite_baseline", "");
+  for (const std::string& l : ratios)
+    for (const char* k : {"area", "energy"}) {
+      AblationRow r;
+      r.name = l + " / " + t.baseline;
+      r.metric = k;
+      if (paper.count(l) && paper[l].count(k)) r.paper = paper[l][k];
+      t.rows.push_back(r);
+    }
+  for (const json& c : m["composites"])
+    if (c["name"] != cbase)
+      for (const char* k : {"area", "energy"}) {
+        AblationRow r;
+        r.name = c["name"].get<std::string>() + " / " + cbase;
+        r.metric = k;
+        if (paper.count(c["name"]) && paper[c["name"]].count(k)) r.paper = paper[c["name"]][k];
+        t.rows.push_back(r);
+      }
+  for (const json& col : ab["columns"]) {
+    t.columns.push_back(col["name"]);
+    t.changed.push_back(col.value("changed", ""));
+    std::string scope = col.value("area_scope", "all");
+    t.scopes.push_back(scope);
+    bool comb = scope == "combinational";
+    // Per format: area, energy (in the column's scope) and MACs per cycle.
+    std::map<std::string, std::array<double, 3>> fig;
+    std::string missing;
+    for (auto it = col["points"].begin(); it != col["points"].end(); ++it) {
+      auto rec = records.find(it.value().get<std::string>());
+      double lanes = std::stod(col["lanes"].value(it.key(), "0"));
+      if (rec == records.end()) {
+        missing += (missing.empty() ? "" : ", ") + it.key();
+        continue;
+      }
+      auto num = [&](const char* k) {
+        const json& x = rec->second;
+        return x.contains(k) && x[k].is_number() ? x[k].get<double>() : NAN;
+      };
+      fig[it.key()] = {num(comb ? "area_combinational_um2" : "area_um2"),
+                       num(comb ? "energy_combinational_pj_per_mac" : "energy_pj_per_mac"), lanes};
+    }
+    if (!missing.empty()) t.notes.push_back(col["name"].get<std::string>() + ": no result for " + missing);
+    auto get = [&](const std::string& l, int i) { return fig.count(l) ? fig[l][size_t(i)] : NAN; };
+    t.base_area.push_back(get(t.baseline, 0));
+    t.base_energy.push_back(get(t.baseline, 1));
+    // Composites: area = sum units x area; energy = sum units x lanes x E / sum units x lanes.
+    std::map<std::string, std::array<double, 2>> comp;
+    for (const json& c : m["composites"]) {
+      double a = 0, ew = 0, w = 0;
+      for (const json& p : c["parts"]) {
+        double u = p["units"];
+        std::string l = p["format"];
+        a += u * get(l, 0);
+        ew += u * get(l, 2) * get(l, 1);
+        w += u * get(l, 2);
+      }
+      comp[c["name"]] = {a, w > 0 ? ew / w : NAN};
+    }
+    size_t k = 0;
+    for (const std::string& l : ratios)
+      for (int i = 0; i < 2; ++i) t.rows[k++].values.push_back(get(l, i) / get(t.baseline, i));
+    for (const json& c : m["composites"])
+      if (c["name"] != cbase)
+        for (int i = 0; i < 2; ++i) {
+          double den = comp.count(cbase) ? comp[cbase][size_t(i)] : NAN;
+          t.rows[k++].values.push_back(comp[c["name"]][size_t(i)] / den);
+        }
+  }
+  return t;
+}
+
+namespace {
+std::string fixed(double v, int prec) {
+  if (!std::isfinite(v)) return "n/a";
+  std::ostringstream s;
+  s.setf(std::ios::fixed);
+  s.precision(prec);
+  s << v;
+  return s.str();
+}
+}  // namespace
+
+std::string render_ablation_md(const AblationTable& t) {
+  std::ostringstream o;
+  o << "## " << (t.title.empty() ? "Ablation" : md_escape(t.title)) << "\n\n"
+    << "Each column is the previous one with one setting changed (the row `change`); ratios are to `" << t.baseline
+    << "` of the same column, composites to the composite baseline. `n/a`: the column's point has no result "
+       "(see the notes).\n\n";
+  o << "| | paper |";
+  for (const std::string& c : t.columns) o << " " << md_escape(c) << " |";
+  o << "\n|---|---|";
+  for (size_t i = 0; i < t.columns.size(); ++i) o << "---|";
+  o << "\n| change | |";
+  for (const std::string& c : t.changed) o << " " << (c.empty() ? "(base)" : md_escape(c)) << " |";
+  o << "\n| area scope | |";
+  for (const std::string& s : t.scopes) o << " " << s << " |";
+  o << "\n";
+  for (const AblationRow& r : t.rows) {
+    o << "| " << md_escape(r.name) << " " << r.metric << " | " << fixed(r.paper, 2) << " |";
+    for (double v : r.values) o << " " << fixed(v, 2) << " |";
+    o << "\n";
+  }
+  o << "| " << t.baseline << " area um^2 | |";
+  for (double v : t.base_area) o << " " << fixed(v, 0) << " |";
+  o << "\n| " << t.baseline << " energy pJ/MAC | |";
+  for (double v : t.base_energy) o << " " << fixed(v, 4) << " |";
+  o << "\n\n";
+  for (const std::string& n : t.notes) o << "- " << md_escape(n) << "\n";
+  if (!t.notes.empty()) o << "\n";
+  return o.str();
+}
+
+std::string render_ablation_csv(const AblationTable& t) {
+  std::ostringstream o;
+  auto q = [](const std::string& s) {
+    if (s.find_first_of(",\"") == std::string::npos) return s;
+    std::string r = "\"";
+    for (char c : s) r += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return r + "\"";
+  };
+  o << "row,metric,paper";
+  for (const std::string& c : t.columns) o << "," << q(c);
+  o << "\nchange,,";
+  for (const std::string& c : t.changed) o << "," << q(c);
+  o << "\n";
+  auto num = [](double v) { return std::isfinite(v) ? fmt_num(v, 10) : std::string(""); };
+  for (const AblationRow& r : t.rows) {
+    o << q(r.name) << "," << r.metric << "," << num(r.paper);
+    for (double v : r.values) o << "," << num(v);
+    o << "\n";
+  }
+  o << q(t.baseline) << ",area_um2,";
+  for (double v : t.base_area) o << "," << num(v);
+  o << "\n" << q(t.baseline) << ",energy_pj_per_mac,";
+  for (double v : t.base_energy) o << "," << num(v);
+  o << "\n";
+  return o.str();
+}
+
+json ablation_json(const AblationTable& t) {
+  auto num = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
+  json cols = json::array();
+  for (size_t i = 0; i < t.columns.size(); ++i) {
+    json ratios = json::object();
+    for (const AblationRow& r : t.rows) ratios[r.name][r.metric] = num(r.values[i]);
+    cols.push_back({{"name", t.columns[i]}, {"changed", t.changed[i]}, {"area_scope", t.scopes[i]},
+                    {"ratios", ratios}, {"baseline_area_um2", num(t.base_area[i])},
+                    {"baseline_energy_pj_per_mac", num(t.base_energy[i])}});
+  }
+  json paper = json::object();
+  for (const AblationRow& r : t.rows) paper[r.name][r.metric] = num(r.paper);
+  return {{"schema", "macforge-ablation/1"}, {"title", t.title}, {"baseline", t.baseline}, {"paper", paper},
+          {"columns", cols}, {"notes", t.notes}};
+}
+
 std::string render_report(const ReportData& rd, size_t ok, size_t failed, size_t missing) {
   const json& m = rd.manifest;
   std::ostringstream o;
@@ -91,6 +257,8 @@ std::string render_report(const ReportData& rd, size_t ok, size_t failed, size_t
     << "`; every `x` column is the point's figure divided by the baseline format's point with the same other "
        "parameters\n";
   o << "- all figures per point: `results.csv`, `results.json`; per point logs: `logs/<hash>.log`\n\n";
+
+  if (!rd.ablation_md.empty()) o << rd.ablation_md;
 
   bool has_area = std::find(rd.metric_cols.begin(), rd.metric_cols.end(), "area_um2") != rd.metric_cols.end();
   bool has_energy =
@@ -117,6 +285,33 @@ std::string render_report(const ReportData& rd, size_t ok, size_t failed, size_t
       }
       o << "\n";
     }
+  }
+
+  if (std::find(rd.metric_cols.begin(), rd.metric_cols.end(), "slack_ns") != rd.metric_cols.end()) {
+    // The clock every design was constrained to, and whether it met it.
+    std::set<std::string> clocks;
+    for (const Row& r : rd.rows)
+      if (std::isfinite(r.m("clock_ns"))) clocks.insert(fmt_num(r.m("clock_ns"), 6));
+    o << "## Timing\n\n"
+      << "Static timing (OpenSTA) of the synthesized netlists at the clock T = "
+      << (clocks.empty() ? std::string("(not stated)") : join(std::vector<std::string>(clocks.begin(), clocks.end()), ", "))
+      << " ns: the worst path, fmax = 1000 / path, slack at T (negative: the design does not run at T), "
+         "met = slack >= 0."
+      << (std::find(rd.metric_cols.begin(), rd.metric_cols.end(), "pipeline_chosen") != rd.metric_cols.end()
+              ? " `pipeline: auto`: the smallest depth whose PE meets T (`pipeline`)."
+              : "")
+      << "\n\n| point | T ns | critical path ns | fmax MHz | slack ns | met T | pipeline |\n"
+         "|---|---|---|---|---|---|---|\n";
+    for (const Row& r : rd.rows) {
+      std::string met = !std::isfinite(r.m("timing_met")) ? "-" : r.m("timing_met") > 0 ? "yes" : "**no**";
+      std::string pipe = std::isfinite(r.m("pipeline_chosen"))
+                             ? fmt_num(r.m("pipeline_chosen")) + (r.m("pipeline_met") > 0 ? " (auto)" : " (auto, none met)")
+                             : r.param("pipeline");
+      o << "| " << md_escape(r.label) << " | " << cell(r.m("clock_ns")) << " | " << cell(r.m("critical_path_ns"))
+        << " | " << cell(r.m("fmax_mhz"), 5) << " | " << cell(r.m("slack_ns")) << " | " << met << " | " << pipe
+        << " |\n";
+    }
+    o << "\n";
   }
 
   if (!rd.composites.empty()) {

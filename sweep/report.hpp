@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cmath>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
@@ -54,9 +55,32 @@ struct ReportData {
   std::vector<CompositeRow> composites;
   std::vector<PlotInfo> plots;  // drawn plots
   std::string plots_error;
+  std::string ablation_md;  // the ablation table (render_ablation_md), first in the report
 };
 
 std::string render_report(const ReportData& rd, size_t ok, size_t failed, size_t missing);
+
+// The Table 5 ablation (docs/sweeps.md section 10): one column per ablation
+// step, rows = area and energy ratios to the baseline format (and of the
+// composites to the composite baseline), the published values first.
+struct AblationRow {
+  std::string name, metric;  // "mxint8 / mxfp8_e4m3", "area" | "energy"
+  double paper = NAN;
+  std::vector<double> values;  // per column
+};
+struct AblationTable {
+  std::string title, baseline;
+  std::vector<std::string> columns, changed, scopes;
+  std::vector<AblationRow> rows;
+  std::vector<double> base_area, base_energy;  // the baseline format's absolute figures per column
+  std::vector<std::string> notes;              // missing or failed points per column
+};
+// manifest["ablation"] names per column the point hash of every format;
+// records maps a hash to its metrics (missing: not run or failed).
+AblationTable ablation_table(const json& manifest, const std::map<std::string, json>& records);
+std::string render_ablation_md(const AblationTable& t);
+std::string render_ablation_csv(const AblationTable& t);
+json ablation_json(const AblationTable& t);
 
 // Indices of the rows on the QSNR-versus-energy Pareto front (no other point
 // has lower-or-equal energy and higher-or-equal QSNR, one of them strictly).

@@ -41,7 +41,7 @@ namespace {
 
 const std::vector<std::string> kTopKeys = {
     "name", "description", "stages", "axes", "where", "exclude", "skip_invalid", "workloads", "memory", "sim",
-    "cosim", "synth", "qsnr", "timeout", "baseline", "composites", "composite_baseline", "pareto_qsnr", "reference"};
+    "cosim", "synth", "qsnr", "timeout", "baseline", "composites", "composite_baseline", "pareto_qsnr", "reference", "ablation"};
 const std::vector<std::string> kAxisKeys = {"format", "array", "lanes", "block", "accumulation",
                                             "pipeline", "dataflow", "liberty", "workloads"};
 
@@ -327,7 +327,11 @@ void read_axes(const Reader& r, const YAML::Node& axes, SweepSpec& spec) {
         }
         spec.accumulations.push_back(s);
       } else if (ax == "pipeline") {
-        spec.pipelines.push_back(int(r.integer(n, ik, 0, gen::kMaxPipeline)));
+        if (n.IsScalar() && lower(trim(n.Scalar())) == "auto") spec.pipelines.push_back(kPipelineAuto);
+        else if (n.IsScalar() && !std::regex_match(trim(n.Scalar()), std::regex("[+-]?[0-9]+")))
+          r.fail(n, ik, "'" + n.Scalar() + "' is not a pipeline depth (allowed: 0.." +
+                            std::to_string(gen::kMaxPipeline) + ", auto)");
+        else spec.pipelines.push_back(int(r.integer(n, ik, 0, gen::kMaxPipeline)));
       } else if (ax == "dataflow") {
         std::string s = normalize_dataflow(trim(r.scalar(n, ik, "output-stationary, weight-stationary")));
         if (s.empty())
@@ -409,6 +413,148 @@ void read_reference(const Reader& r, const YAML::Node& n, SweepSpec& spec) {
   }
 }
 
+const std::vector<std::string> kKnobKeys = {"clock_ns", "activity", "multiplier", "area_scope"};
+
+// A synthesis setting of the `synth:` section or of an ablation column.
+void read_knob(const Reader& r, const YAML::Node& v, const std::string& key, const std::string& name, SynthKnobs& k) {
+  if (name == "clock_ns") {
+    std::string s = lower(trim(r.scalar(v, key, "a clock period in ns, or none")));
+    if (s == "none") {
+      k.timing = false;
+      k.clock_ns = 0;
+      return;
+    }
+    double t = r.number(v, key);
+    if (!(t > 0) || t > 1000) r.fail(v, key, "must be in (0, 1000] ns, or none (no timing)");
+    k.timing = true;
+    k.clock_ns = t;
+  } else if (name == "activity") {
+    std::string s = lower(trim(r.scalar(v, key, "sim, uniform:A")));
+    std::smatch m;
+    if (s == "sim") {
+      k.activity = s;
+    } else if (std::regex_match(s, m, std::regex("uniform:([0-9]*\\.?[0-9]+(e-?[0-9]+)?)"))) {
+      double a = std::stod(m[1]);
+      if (!(a > 0) || a > 1) r.fail(v, key, "the toggle rate A of uniform:A must be in (0, 1]");
+      k.activity = "uniform:" + fmt_num(a);
+    } else {
+      r.fail(v, key, "'" + s + "' (allowed: sim, uniform:A with A toggles per net per cycle in (0, 1])");
+    }
+  } else if (name == "multiplier") {
+    std::string s = lower(trim(r.scalar(v, key, "booth4, array, behavioural, default")));
+    if (s != "booth4" && s != "array" && s != "behavioural" && s != "default")
+      r.fail(v, key, "'" + s + "' (allowed: booth4, array, behavioural, default)");
+    k.multiplier = s == "default" ? "" : s;
+  } else if (name == "area_scope") {
+    std::string s = lower(trim(r.scalar(v, key, "all, combinational")));
+    if (s != "all" && s != "combinational") r.fail(v, key, "'" + s + "' (allowed: all, combinational)");
+    k.area_scope = s;
+  } else if (name == "pe_only") {
+    k.pe_only = r.boolean(v, key);
+  } else if (name == "pipeline_max") {
+    k.pipeline_max = int(r.integer(v, key, 0, gen::kMaxPipeline));
+  }
+}
+
+// A per-format setting of an ablation column: one value for every format, or
+// {format label: value} naming every format.
+std::map<std::string, std::string> per_format(const Reader& r, const YAML::Node& v, const std::string& key,
+                                              const SweepSpec& spec,
+                                              const std::function<std::string(const YAML::Node&, const std::string&)>& check) {
+  std::map<std::string, std::string> out;
+  std::vector<std::string> labels;
+  for (const FormatChoice& f : spec.formats) labels.push_back(f.label);
+  if (v.IsMap()) {
+    for (const auto& [fk, fv] : r.map(v, key, labels)) out[fk.Scalar()] = check(fv, key + "." + fk.Scalar());
+    for (const std::string& l : labels)
+      if (!out.count(l)) r.fail(v, key, "no value for the format '" + l + "' (give every format: " + join(labels) + ")");
+  } else {
+    std::string one = check(v, key);
+    for (const std::string& l : labels) out[l] = one;
+  }
+  return out;
+}
+
+void read_ablation(const Reader& r, const YAML::Node& n, SweepSpec& spec) {
+  AblationSpec& ab = spec.ablation;
+  const std::vector<std::string> col_keys = {"name", "lanes", "accumulation", "clock_ns", "activity", "multiplier",
+                                             "area_scope"};
+  auto lanes_of = [&](const YAML::Node& x, const std::string& k) {
+    return std::to_string(r.integer(x, k, 1, gen::kMaxLanes));
+  };
+  auto acc_of = [&](const YAML::Node& x, const std::string& k) {
+    std::string s = trim(r.scalar(x, k, "exact-block, aligned:W"));
+    try {
+      return parse_accum(s).name();
+    } catch (const FormatError& e) {
+      r.fail(x, k, e.what());
+    }
+  };
+  // Applies one column entry to `col`; returns the number of settings it changed.
+  auto apply = [&](const YAML::Node& c, const std::string& key, AblationColumn& col) {
+    int changed = 0;
+    for (const auto& [k, v] : r.map(c, key, col_keys)) {
+      std::string name = k.Scalar(), fk = key + "." + name;
+      if (name == "name") {
+        col.name = trim(r.scalar(v, fk, "text"));
+        if (col.name.empty() || col.name.find_first_of(",\"|") != std::string::npos)
+          r.fail(v, fk, "a column name must be non-empty text without , \" or |");
+        continue;
+      }
+      ++changed;
+      std::string text = v.IsScalar() ? v.Scalar() : "per format";
+      col.changed = name + ": " + text;
+      if (name == "lanes") col.lanes = per_format(r, v, fk, spec, lanes_of);
+      else if (name == "accumulation") col.accumulation = per_format(r, v, fk, spec, acc_of);
+      else read_knob(r, v, fk, name, col.knobs);
+    }
+    return changed;
+  };
+  YAML::Node steps;
+  AblationColumn base;
+  base.knobs = spec.synth;
+  for (const FormatChoice& f : spec.formats) {
+    base.lanes[f.label] = spec.lanes[0];
+    base.accumulation[f.label] = spec.accumulations[0];
+  }
+  bool have_base = false;
+  for (const auto& [k, v] : r.map(n, "ablation", {"title", "base", "steps", "ratios"})) {
+    std::string kk = k.Scalar();
+    if (kk == "title") ab.title = r.scalar(v, "ablation.title", "text");
+    else if (kk == "base") {
+      apply(v, "ablation.base", base);
+      base.changed = "";
+      if (base.name.empty()) base.name = "base";
+      have_base = true;
+    } else if (kk == "steps") {
+      steps = v;
+    } else {
+      std::set<std::string> labels;
+      for (const FormatChoice& f : spec.formats) labels.insert(f.label);
+      for (const YAML::Node& x : r.list(v, "ablation.ratios")) {
+        std::string l = r.scalar(x, "ablation.ratios", "a format label");
+        if (!labels.count(l)) r.fail(x, "ablation.ratios", "'" + l + "' is not a format label of axes.format");
+        ab.ratios.push_back(l);
+      }
+    }
+  }
+  if (!have_base) r.fail(n, "ablation", "missing 'base' (the first column: the paper's settings)");
+  if (!steps) r.fail(n, "ablation", "missing 'steps' (a list of one-setting changes)");
+  ab.columns.push_back(base);
+  std::set<std::string> names = {base.name};
+  for (const YAML::Node& st : r.list(steps, "ablation.steps")) {
+    AblationColumn col = ab.columns.back();
+    col.name.clear();
+    int changed = apply(st, "ablation.steps", col);
+    if (changed != 1)
+      r.fail(st, "ablation.steps", "a step changes exactly one setting (it changes " + std::to_string(changed) +
+                                       "; allowed: lanes, accumulation, clock_ns, activity, multiplier, area_scope)");
+    if (col.name.empty()) col.name = col.changed;
+    if (!names.insert(col.name).second) r.fail(st, "ablation.steps", "duplicate column name '" + col.name + "'");
+    ab.columns.push_back(col);
+  }
+}
+
 bool croot_has_workloads(const YAML::Node& root) {
   const YAML::Node& c = root;
   return bool(c["workloads"]) || (c["axes"] && c["axes"].IsMap() && c["axes"]["workloads"]);
@@ -440,7 +586,7 @@ SweepSpec load_sweep(const std::string& path) {
   std::vector<std::string> stages;  // default: gen, lint, synth, (sim with workloads), qsnr
   YAML::Node axes_node, where_node, exclude_node, composites_node;
   std::string baseline;
-  YAML::Node baseline_node, cbase_node, pareto_node;
+  YAML::Node baseline_node, cbase_node, pareto_node, ablation_node;
 
   for (const auto& [k, v] : r.map(root, "", kTopKeys)) {
     std::string key = k.Scalar();
@@ -496,9 +642,13 @@ SweepSpec load_sweep(const std::string& path) {
         }
       }
     } else if (key == "synth") {
-      for (const auto& [sk, sv] : r.map(v, key, {"energy", "uniform", "cycles", "clock_ghz"})) {
+      for (const auto& [sk, sv] : r.map(v, key, {"energy", "uniform", "cycles", "clock_ghz", "clock_ns", "activity",
+                                                 "multiplier", "area_scope", "pe_only", "pipeline_max"})) {
         std::string q = sk.Scalar();
-        if (q == "energy") spec.synth_energy = r.boolean(sv, "synth.energy");
+        if (std::find(kKnobKeys.begin(), kKnobKeys.end(), q) != kKnobKeys.end() || q == "pe_only" ||
+            q == "pipeline_max")
+          read_knob(r, sv, "synth." + q, q, spec.synth);
+        else if (q == "energy") spec.synth_energy = r.boolean(sv, "synth.energy");
         else if (q == "uniform") spec.synth_uniform = r.boolean(sv, "synth.uniform");
         else if (q == "cycles") spec.synth_cycles = int(r.integer(sv, "synth.cycles", 16, 1000000));
         else {
@@ -535,6 +685,8 @@ SweepSpec load_sweep(const std::string& path) {
       spec.pareto_qsnr = r.scalar(v, key, "a qsnr.data name");
     } else if (key == "reference") {
       read_reference(r, v, spec);
+    } else if (key == "ablation") {
+      ablation_node = v;
     }
   }
   if (stages.empty()) {
@@ -580,6 +732,22 @@ SweepSpec load_sweep(const std::string& path) {
   if (has_exclude)
     for (const YAML::Node& n : r.list(exclude_node, "exclude")) spec.exclude.push_back(read_filter(r, n, "exclude"));
 
+  bool auto_pipe = std::find(spec.pipelines.begin(), spec.pipelines.end(), kPipelineAuto) != spec.pipelines.end();
+  if (auto_pipe && !spec.has_stage("synth"))
+    r.fail(axes_node["pipeline"], "axes.pipeline", "auto needs the synth stage (it keeps the smallest depth meeting the clock)");
+  if (auto_pipe && !spec.synth.timing)
+    r.fail(axes_node["pipeline"], "axes.pipeline", "auto needs timing: synth.clock_ns must be a period, not none");
+  if (croot["ablation"]) {
+    if (!spec.swept.empty())
+      r.fail(ablation_node, "ablation", "the columns are the only thing varied: give one value for " + join(spec.swept));
+    if (auto_pipe) r.fail(axes_node["pipeline"], "axes.pipeline", "auto cannot be combined with ablation: (some columns have no clock)");
+    read_ablation(r, ablation_node, spec);
+    spec.has_ablation = true;
+    if (spec.ablation.ratios.empty())
+      for (const FormatChoice& f : spec.formats)
+        if (f.label != (spec.baseline.empty() ? spec.formats.front().label : spec.baseline))
+          spec.ablation.ratios.push_back(f.label);
+  }
   if (spec.has_stage("sim") && spec.workloads.empty())
     throw SweepError(r.where(root) + ": workloads: the sim stage needs at least one workload (layers: FILE.csv or gemm: M,N,K)");
   if (spec.has_stage("qsnr") && spec.qsnr_data.empty()) {
@@ -684,9 +852,24 @@ std::string with_block(const std::string& fmt, const std::string& block) {
 
 }  // namespace
 
-std::string point_config_yaml(const SweepSpec& spec, const Point& p) {
-  return "# design point " + p.hash + ": " + p.label + " (sweep " + spec.name + ")\n" + gen::to_yaml(p.cfg) +
-         spec.memory_yaml;
+std::string config_yaml_with_multiplier(const gen::ArrayConfig& cfg, const std::string& multiplier) {
+  std::string y = gen::to_yaml(cfg);
+  if (multiplier.empty()) return y;
+  // The generator may already write pe.multiplier (its default): replace the
+  // value; otherwise add the key to the pe: section after pipeline.
+  std::regex has("(\n  multiplier: )[^\n]*");
+  if (std::regex_search(y, has)) return std::regex_replace(y, has, "$1" + multiplier);
+  size_t at = y.find("\n  pipeline: ");
+  if (at == std::string::npos) return y;
+  size_t eol = y.find('\n', at + 1);
+  return y.substr(0, eol + 1) + "  multiplier: " + multiplier + "\n" + y.substr(eol + 1);
+}
+
+std::string point_config_yaml(const SweepSpec& spec, const Point& p, int pipeline) {
+  gen::ArrayConfig c = p.cfg;
+  if (pipeline >= 0) c.pipeline = pipeline;
+  return "# design point " + p.hash + ": " + p.label + " (sweep " + spec.name + ")\n" +
+         config_yaml_with_multiplier(c, p.knobs.multiplier) + spec.memory_yaml;
 }
 
 Expansion expand(const SweepSpec& spec, const std::string& tool_ver) {
@@ -719,124 +902,167 @@ Expansion expand(const SweepSpec& spec, const std::string& tool_ver) {
   for (const std::string& l : spec.liberties)
     if (l != "builtin") lib_hash[l] = hash_file(l);
 
-  std::set<std::string> seen;
-  for (const FormatChoice& fc : spec.formats)
-    for (const auto& [R, C] : spec.arrays)
-      for (const std::string& lanes : spec.lanes)
-        for (const std::string& block : spec.blocks)
-          for (const std::string& acc : spec.accumulations)
-            for (int pipe : spec.pipelines)
-              for (const std::string& df : spec.dataflows)
-                for (const std::string& lib : spec.liberties) {
-                  Point p;
-                  p.format = fc;
-                  p.liberty = lib;
-                  std::string arr = std::to_string(R) + "x" + std::to_string(C);
-                  std::string lib_name = lib == "builtin" ? "builtin" : std::filesystem::path(lib).stem().string();
-                  p.axis = {{"format", fc.label}, {"array", arr}, {"lanes", lanes}, {"block", block},
-                            {"accumulation", acc}, {"pipeline", std::to_string(pipe)}, {"dataflow", df},
-                            {"liberty", lib}};
-                  std::string desc = "format=" + fc.label + ", array=" + arr + ", lanes=" + lanes +
-                                     ", block=" + block + ", accumulation=" + acc +
-                                     ", pipeline=" + std::to_string(pipe) + ", dataflow=" + df +
-                                     ", liberty=" + lib_name;
-                  gen::ArrayConfig& c = p.cfg;
-                  std::string error;
-                  try {
-                    c.a_name = with_block(fc.a, block);
-                    c.b_name = with_block(fc.b, block);
-                  } catch (const FormatError& e) {
-                    error = e.what();
-                  }
-                  c.lanes = lanes == "auto" ? 0 : std::stoi(lanes);
-                  c.pipeline = pipe;
-                  c.rows = R;
-                  c.cols = C;
-                  c.dataflow = df == "weight-stationary" ? gen::Dataflow::WeightStationary
-                                                         : gen::Dataflow::OutputStationary;
-                  c.accum = parse_accum(acc);
-                  std::string nm = sanitize_name(fc.label);
-                  if (nm.size() > 36) nm = nm.substr(0, 36);
-                  while (!nm.empty() && nm.back() == '_') nm.pop_back();
-                  c.name = nm + "_" + arr;
-                  if (error.empty()) {
-                    try {
-                      gen::validate_config(c, "point");
-                    } catch (const FormatError& e) {
-                      error = e.what();
-                      if (error.rfind("point: ", 0) == 0) error = error.substr(7);
-                    }
-                  }
-                  // Parameters (resolved where the config resolved).
-                  auto bits = [](const std::string& f) {
-                    try {
-                      return std::to_string(parse_block_format(f).elem.bits);
-                    } catch (const FormatError&) {
-                      return std::string("");
-                    }
-                  };
-                  auto kind = [](const std::string& f) {
-                    try {
-                      return std::string(parse_block_format(f).elem.is_int() ? "int" : "fp");
-                    } catch (const FormatError&) {
-                      return std::string("");
-                    }
-                  };
-                  bool ok = error.empty();
-                  p.params = {{"format", fc.label},
-                              {"a", c.a_name},
-                              {"b", c.b_name},
-                              {"a_bits", bits(c.a_name)},
-                              {"b_bits", bits(c.b_name)},
-                              {"a_kind", kind(c.a_name)},
-                              {"b_kind", kind(c.b_name)},
-                              {"array", arr},
-                              {"rows", std::to_string(R)},
-                              {"cols", std::to_string(C)},
-                              {"pes", std::to_string(R * C)},
-                              {"lanes", ok ? std::to_string(c.lanes) : lanes},
-                              {"block", ok ? std::to_string(c.group) : block},
-                              {"accumulation", acc},
-                              {"pipeline", std::to_string(pipe)},
-                              {"dataflow", df},
-                              {"liberty", lib_name},
-                              {"peak_macs_per_cycle", ok ? std::to_string(R * C * c.lanes) : ""}};
-                  std::map<std::string, std::string> vars(p.params.begin(), p.params.end());
-                  bool keep = true;
-                  for (const Filter& f : spec.where) keep = keep && filter_matches(f, vars);
-                  for (const Filter& f : spec.exclude) keep = keep && !filter_matches(f, vars);
-                  if (!keep) {
-                    ++ex.excluded;
-                    continue;
-                  }
-                  if (!ok) {
-                    if (spec.skip_invalid) {
-                      ex.skipped.push_back(desc + ": " + error);
-                      continue;
-                    }
-                    throw SweepError(spec.path + ": axes: the combination " + desc + " is invalid: " + error +
-                                     " (remove it with exclude:, or set skip_invalid: true)");
-                  }
-                  p.label = fc.label;
-                  for (const std::string& s : spec.swept) {
-                    std::string v = p.axis[s];
-                    if (s == "liberty") v = lib_name;
-                    else if (s == "lanes") v = "L" + v;
-                    else if (s == "block") v = v == "native" ? v : "B" + v;
-                    else if (s == "pipeline") v = "P" + v;
-                    else if (s == "dataflow") v = df == "weight-stationary" ? "WS" : "OS";
-                    p.label += " " + v;
-                  }
-                  json key = shared;
-                  key["config"] = json::parse(c.canonical_json());
-                  if (spec.has_stage("synth"))
-                    key["liberty"] = {{"path", lib}, {"fnv", lib == "builtin" ? "" : hex64(lib_hash[lib])}};
-                  p.key = key.dump();
-                  p.hash = hex64(fnv1a64(p.key));
-                  if (!seen.insert(p.hash).second) continue;  // the same design point spelled twice
-                  p.index = ex.points.size();
-                  ex.points.push_back(p);
-                }
+  std::map<std::string, size_t> seen;  // hash -> point index
+  // One design point; returns its index, or -1 when a filter or skip_invalid
+  // dropped it.
+  auto build = [&](const FormatChoice& fc, int R, int C, const std::string& lanes, const std::string& block,
+                   const std::string& acc, int pipe, const std::string& df, const std::string& lib,
+                   const SynthKnobs& knobs, const std::string& column) -> long {
+      Point p;
+      p.format = fc;
+      p.liberty = lib;
+      std::string arr = std::to_string(R) + "x" + std::to_string(C);
+      std::string lib_name = lib == "builtin" ? "builtin" : std::filesystem::path(lib).stem().string();
+      std::string pipe_s = pipe == kPipelineAuto ? "auto" : std::to_string(pipe);
+    p.pipeline_auto = pipe == kPipelineAuto;
+    p.knobs = knobs;
+    p.axis = {{"format", fc.label}, {"array", arr}, {"lanes", lanes}, {"block", block},
+                {"accumulation", acc}, {"pipeline", pipe_s}, {"dataflow", df},
+                {"liberty", lib}};
+      std::string desc = "format=" + fc.label + ", array=" + arr + ", lanes=" + lanes +
+                         ", block=" + block + ", accumulation=" + acc +
+                         ", pipeline=" + pipe_s + ", dataflow=" + df +
+                         ", liberty=" + lib_name;
+      gen::ArrayConfig& c = p.cfg;
+      std::string error;
+      try {
+        c.a_name = with_block(fc.a, block);
+        c.b_name = with_block(fc.b, block);
+      } catch (const FormatError& e) {
+        error = e.what();
+      }
+      c.lanes = lanes == "auto" ? 0 : std::stoi(lanes);
+      c.pipeline = p.pipeline_auto ? 0 : pipe;
+      c.rows = R;
+      c.cols = C;
+      c.dataflow = df == "weight-stationary" ? gen::Dataflow::WeightStationary
+                                             : gen::Dataflow::OutputStationary;
+      c.accum = parse_accum(acc);
+      std::string nm = sanitize_name(fc.label);
+      if (nm.size() > 36) nm = nm.substr(0, 36);
+      while (!nm.empty() && nm.back() == '_') nm.pop_back();
+      c.name = nm + "_" + arr;
+      if (error.empty()) {
+        try {
+          gen::validate_config(c, "point");
+        } catch (const FormatError& e) {
+          error = e.what();
+          if (error.rfind("point: ", 0) == 0) error = error.substr(7);
+        }
+      }
+      // Parameters (resolved where the config resolved).
+      auto bits = [](const std::string& f) {
+        try {
+          return std::to_string(parse_block_format(f).elem.bits);
+        } catch (const FormatError&) {
+          return std::string("");
+        }
+      };
+      auto kind = [](const std::string& f) {
+        try {
+          return std::string(parse_block_format(f).elem.is_int() ? "int" : "fp");
+        } catch (const FormatError&) {
+          return std::string("");
+        }
+      };
+      bool ok = error.empty();
+      p.params = {{"format", fc.label},
+                  {"a", c.a_name},
+                  {"b", c.b_name},
+                  {"a_bits", bits(c.a_name)},
+                  {"b_bits", bits(c.b_name)},
+                  {"a_kind", kind(c.a_name)},
+                  {"b_kind", kind(c.b_name)},
+                  {"array", arr},
+                  {"rows", std::to_string(R)},
+                  {"cols", std::to_string(C)},
+                  {"pes", std::to_string(R * C)},
+                  {"lanes", ok ? std::to_string(c.lanes) : lanes},
+                  {"block", ok ? std::to_string(c.group) : block},
+                  {"accumulation", acc},
+                  {"pipeline", pipe_s},
+                  {"dataflow", df},
+                  {"liberty", lib_name},
+                  {"peak_macs_per_cycle", ok ? std::to_string(R * C * c.lanes) : ""}};
+      std::map<std::string, std::string> vars(p.params.begin(), p.params.end());
+      bool keep = true;
+      for (const Filter& f : spec.where) keep = keep && filter_matches(f, vars);
+      for (const Filter& f : spec.exclude) keep = keep && !filter_matches(f, vars);
+      if (!keep) {
+        ++ex.excluded;
+        return -1;
+      }
+      if (!ok) {
+        if (spec.skip_invalid) {
+          ex.skipped.push_back(desc + ": " + error);
+          return -1;
+        }
+        throw SweepError(spec.path + ": axes: the combination " + desc + " is invalid: " + error +
+                         " (remove it with exclude:, or set skip_invalid: true)");
+      }
+      p.label = fc.label;
+      for (const std::string& s : spec.swept) {
+        std::string v = p.axis[s];
+        if (s == "liberty") v = lib_name;
+        else if (s == "lanes") v = "L" + v;
+        else if (s == "block") v = v == "native" ? v : "B" + v;
+        else if (s == "pipeline") v = "P" + v;
+        else if (s == "dataflow") v = df == "weight-stationary" ? "WS" : "OS";
+        p.label += " " + v;
+      }
+      if (!column.empty()) {
+      p.axis["column"] = column;
+      p.axis["multiplier"] = knobs.multiplier.empty() ? "default" : knobs.multiplier;
+      p.axis["activity"] = knobs.activity;
+      p.axis["clock_ns"] = knobs.timing ? fmt_num(knobs.clock_ns) : "none";
+      p.label += " [" + column + "]";
+    }
+    json key = shared;
+    if (spec.has_stage("synth")) {
+      // Only what changes the synth run's output: area_scope is chosen in the report.
+      key["synth"]["timing"] = knobs.timing;
+      if (knobs.timing) key["synth"]["clock_ns"] = knobs.clock_ns;
+      key["synth"]["pe_only"] = knobs.pe_only;
+      key["synth"]["activity"] = knobs.activity;
+      if (p.pipeline_auto) key["synth"]["pipeline_max"] = knobs.pipeline_max;
+    }
+    if (!knobs.multiplier.empty()) key["multiplier"] = knobs.multiplier;
+      key["config"] = json::parse(c.canonical_json());
+      if (spec.has_stage("synth"))
+        key["liberty"] = {{"path", lib}, {"fnv", lib == "builtin" ? "" : hex64(lib_hash[lib])}};
+      p.key = key.dump();
+      p.hash = hex64(fnv1a64(p.key));
+      auto dup = seen.find(p.hash);
+      if (dup != seen.end()) return long(dup->second);  // the same design point spelled twice
+      p.index = ex.points.size();
+      seen[p.hash] = p.index;
+      ex.points.push_back(p);
+      return long(p.index);
+  };
+  if (!spec.has_ablation) {
+    for (const FormatChoice& fc : spec.formats)
+      for (const auto& [R, C] : spec.arrays)
+        for (const std::string& lanes : spec.lanes)
+          for (const std::string& block : spec.blocks)
+            for (const std::string& acc : spec.accumulations)
+              for (int pipe : spec.pipelines)
+                for (const std::string& df : spec.dataflows)
+                  for (const std::string& lib : spec.liberties)
+                    build(fc, R, C, lanes, block, acc, pipe, df, lib, spec.synth, "");
+    return ex;
+  }
+  // Ablation: every column's formats; a point two columns share (the same
+  // hash: only area_scope differs) is run once and named by both.
+  for (const AblationColumn& col : spec.ablation.columns) {
+    std::map<std::string, std::string> hashes;
+    for (const FormatChoice& fc : spec.formats) {
+      long i = build(fc, spec.arrays[0].first, spec.arrays[0].second, col.lanes.at(fc.label), spec.blocks[0],
+                     col.accumulation.at(fc.label), spec.pipelines[0], spec.dataflows[0], spec.liberties[0], col.knobs,
+                     col.name);
+      if (i >= 0) hashes[fc.label] = ex.points[size_t(i)].hash;
+    }
+    ex.column_points.push_back(hashes);
+  }
   return ex;
 }
 

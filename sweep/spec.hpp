@@ -22,6 +22,10 @@ struct SweepError : FormatError {
   using FormatError::FormatError;
 };
 
+// The `pipeline: auto` axis value (docs/sweeps.md): per point, the smallest
+// pipeline depth whose timing meets the clock.
+constexpr int kPipelineAuto = -1;
+
 // The stages a point can run, in the order they run.
 extern const std::vector<std::string> kStages;  // gen, lint, cosim, synth, sim, qsnr
 
@@ -45,6 +49,35 @@ struct QsnrData {
   bool rotate = false;
   int rotate_block = 0;  // 0: 16 for 16-element blocks, else 32
   char operand = 'a';    // measure the format of operand a or b
+};
+
+// The synthesis settings a point runs with (the sweep's `synth:` section, or
+// an ablation column's). They enter the point's hash, except area_scope, which
+// only chooses which of the recorded figures a report uses.
+struct SynthKnobs {
+  bool timing = true;     // false: --no-timing (no static timing, no clock constraint)
+  double clock_ns = 0;    // --clock-ns T; 0: the library's default constraint
+  bool pe_only = false;   // --pe-only: the PE alone (the paper's per-MAC-unit figures)
+  std::string activity = "sim";  // --activity: sim (gate-level simulation) | uniform:A
+  std::string multiplier;        // pe.multiplier of the config; "": macforge's default
+  std::string area_scope = "all";  // all | combinational (report only: no flip-flops, no clock)
+  int pipeline_max = 5;   // pipeline: auto tries 0..pipeline_max (5 = the PE's cut points)
+};
+
+// Table 5 ablation (docs/sweeps.md section 10): columns, each the previous
+// one with one setting changed. The settings a column fixes per format.
+struct AblationColumn {
+  std::string name;     // "paper", "multiplier", ...
+  std::string changed;  // what this column changes ("" for the first), as spelled
+  SynthKnobs knobs;
+  std::map<std::string, std::string> lanes;         // format label -> lanes
+  std::map<std::string, std::string> accumulation;  // format label -> accumulation
+};
+
+struct AblationSpec {
+  std::string title;
+  std::vector<AblationColumn> columns;  // cumulative: column i = column i-1 + one change
+  std::vector<std::string> ratios;      // format labels shown as ratios to the baseline
 };
 
 struct CompositeSpec {
@@ -79,7 +112,7 @@ struct SweepSpec {
   std::vector<std::string> lanes;           // "auto" or an integer
   std::vector<std::string> blocks;          // "native" or an integer
   std::vector<std::string> accumulations;
-  std::vector<int> pipelines;
+  std::vector<int> pipelines;               // kPipelineAuto: the smallest depth meeting the clock
   std::vector<std::string> dataflows;       // output-stationary | weight-stationary
   std::vector<std::string> liberties;       // "builtin" or an absolute path
   std::vector<std::string> swept;           // axes with more than one value
@@ -99,6 +132,9 @@ struct SweepSpec {
   bool synth_energy = true, synth_uniform = false;  // synth: energy (gate-level simulation), uniform stimulus
   int synth_cycles = 2048;
   double synth_clock_ghz = 1.0;
+  SynthKnobs synth;  // clock_ns, timing, pe_only, activity, multiplier, area_scope, pipeline_max
+  bool has_ablation = false;
+  AblationSpec ablation;
   double timeout = 1800;  // seconds per stage
 
   std::string baseline;  // a format label; default: the first format
@@ -122,7 +158,9 @@ struct Point {
   std::string label;         // "mxint8 8x8" (the format and every swept axis)
   FormatChoice format;
   std::string liberty;       // "builtin" or an absolute path
-  gen::ArrayConfig cfg;      // resolved
+  gen::ArrayConfig cfg;      // resolved (pipeline 0 when auto: the search starts there)
+  bool pipeline_auto = false;
+  SynthKnobs knobs;          // the synthesis settings (the spec's, or the ablation column's)
   // Resolved parameters (CSV columns, filter names), in column order.
   std::vector<std::pair<std::string, std::string>> params;
   // The axis values as spelled in the sweep file (grouping for normalization).
@@ -143,13 +181,19 @@ struct Expansion {
   std::vector<Point> points;
   std::vector<std::string> skipped;  // invalid combinations dropped (skip_invalid)
   size_t excluded = 0;               // combinations removed by filters
+  std::vector<std::map<std::string, std::string>> column_points;  // ablation: per column, format label -> hash
 };
 // The points in a fixed order (the axes nested in kStages-independent axis
 // order: format outermost). Throws SweepError for an invalid combination
 // unless skip_invalid.
 Expansion expand(const SweepSpec& spec, const std::string& tool_version);
 
-// The text of the configuration file of a point (generator keys + memory).
-std::string point_config_yaml(const SweepSpec& spec, const Point& p);
+// The text of the configuration file of a point (generator keys + memory),
+// at the given pipeline depth (-1: the point's).
+std::string point_config_yaml(const SweepSpec& spec, const Point& p, int pipeline = -1);
+
+// The generator YAML of cfg with pe.multiplier set to `multiplier` ("" leaves
+// the generator's own text unchanged).
+std::string config_yaml_with_multiplier(const gen::ArrayConfig& cfg, const std::string& multiplier);
 
 }  // namespace macforge::sweep

@@ -1,5 +1,6 @@
 #include "synth/compare.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -166,6 +167,13 @@ CompareResult run_compare(const CompareOptions& opt) {
       r.energy_uniform_pj_per_mac = s.energy_uniform_pj_per_mac;
       r.area_by_part = s.area_by_part;
       r.seconds = s.t_total;
+      if (s.timing.available) {
+        r.timing = true;
+        r.clock_ns = s.timing.clock_ns;
+        r.fmax_mhz = s.timing.fmax_mhz;
+        r.slack_ns = s.timing.slack_ns;
+        r.timing_met = s.timing.met;
+      }
     } else {
       const SynthReport& a = find_job(r.pes[0].first, r.pes[0].second);
       const SynthReport& b = find_job(r.pes[1].first, r.pes[1].second);
@@ -173,6 +181,13 @@ CompareResult run_compare(const CompareOptions& opt) {
       for (const SynthReport* s : {&a, &b})
         for (const auto& [k, v] : s->area_by_part) r.area_by_part[k] += v;
       r.seconds = a.t_total + b.t_total;
+      if (a.timing.available && b.timing.available) {
+        r.timing = true;
+        r.clock_ns = a.timing.clock_ns;
+        r.fmax_mhz = std::min(a.timing.fmax_mhz, b.timing.fmax_mhz);
+        r.slack_ns = std::min(a.timing.slack_ns, b.timing.slack_ns);
+        r.timing_met = a.timing.met && b.timing.met;
+      }
       if (a.pe_energy.done && b.pe_energy.done) {
         auto mode = [](const SynthReport& x, const SynthReport& idle, bool uniform) {
           const EnergyResult& e = uniform ? x.pe_energy.uniform : x.pe_energy.realistic;
@@ -196,17 +211,27 @@ CompareResult run_compare(const CompareOptions& opt) {
     }
   }
   res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  for (const CompareRow& r : res.rows)
+    if (r.timing) res.clock_ns = r.clock_ns;
+  // Timing cells: "-" when the row has no timing; slack keeps its sign.
+  auto slack_txt = [](const CompareRow& r) {
+    if (!r.timing) return std::string("-");
+    std::ostringstream s;
+    s << std::fixed << std::setprecision(3) << r.slack_ns;
+    return s.str();
+  };
 
   // outputs
   std::ostringstream md, csv, js;
   md << "| design | lanes | area um^2 | area (x) | paper area (x) | energy pJ/MAC | energy (x) | paper energy (x) | "
-        "uniform pJ/MAC |\n|---|---|---|---|---|---|---|---|---|\n";
+        "uniform pJ/MAC | fmax MHz | slack ns | met T |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   csv << "design,mixed,lanes,area_um2,area_ratio,paper_area_ratio,energy_pj_per_mac,energy_ratio,paper_energy_ratio,"
-         "energy_uniform_pj_per_mac";
+         "energy_uniform_pj_per_mac,clock_ns,fmax_mhz,slack_ns,timing_met";
   for (const char* p : {"multipliers", "align_norm", "adder_tree", "scale", "accumulator", "registers", "other"})
     csv << ",area_" << p << "_um2";
   csv << "\n";
   js << "{\n  \"library\": " << json_str(res.library) << ",\n  \"lanes\": " << opt.lanes
+     << ",\n  \"clock_ns\": " << (res.clock_ns > 0 ? json_num(res.clock_ns) : "null")
      << ",\n  \"clock_hz\": " << json_num(opt.base.clock_hz) << ",\n  \"rows\": [\n";
   for (size_t i = 0; i < res.rows.size(); ++i) {
     const CompareRow& r = res.rows[i];
@@ -214,11 +239,15 @@ CompareResult run_compare(const CompareOptions& opt) {
     for (const auto& [f, l] : r.pes) lanes += (lanes.empty() ? "" : ":") + std::to_string(l);
     md << "| " << r.entry << " | " << lanes << " | " << fx(r.area_um2, 0) << " | " << fx(r.area_ratio, 2) << " | "
        << fx(r.paper_area, 2) << " | " << fx(r.energy_pj_per_mac, 4) << " | " << fx(r.energy_ratio, 2) << " | "
-       << fx(r.paper_energy, 2) << " | " << fx(r.energy_uniform_pj_per_mac, 4) << " |\n";
+       << fx(r.paper_energy, 2) << " | " << fx(r.energy_uniform_pj_per_mac, 4) << " | "
+       << (r.timing ? fx(r.fmax_mhz, 0) : "-") << " | " << slack_txt(r) << " | "
+       << (r.timing ? (r.timing_met ? "yes" : "**no**") : "-") << " |\n";
     csv << r.entry << "," << (r.mixed ? 1 : 0) << "," << lanes << "," << json_num(r.area_um2) << ","
         << json_num(r.area_ratio) << "," << (r.paper_area >= 0 ? json_num(r.paper_area) : "") << ","
         << json_num(r.energy_pj_per_mac) << "," << json_num(r.energy_ratio) << ","
-        << (r.paper_energy >= 0 ? json_num(r.paper_energy) : "") << "," << json_num(r.energy_uniform_pj_per_mac);
+        << (r.paper_energy >= 0 ? json_num(r.paper_energy) : "") << "," << json_num(r.energy_uniform_pj_per_mac) << ","
+        << (r.timing ? json_num(r.clock_ns) : "") << "," << (r.timing ? json_num(r.fmax_mhz) : "") << ","
+        << (r.timing ? json_num(r.slack_ns) : "") << "," << (r.timing ? (r.timing_met ? "1" : "0") : "");
     for (const char* p : {"multipliers", "align_norm", "adder_tree", "scale", "accumulator", "registers", "other"})
       csv << "," << json_num(r.area_by_part.count(p) ? r.area_by_part.at(p) : 0.0);
     csv << "\n";
@@ -229,6 +258,9 @@ CompareResult run_compare(const CompareOptions& opt) {
        << ", \"energy_uniform_pj_per_mac\": " << json_num(r.energy_uniform_pj_per_mac)
        << ", \"paper_area_ratio\": " << (r.paper_area >= 0 ? json_num(r.paper_area) : "null")
        << ", \"paper_energy_ratio\": " << (r.paper_energy >= 0 ? json_num(r.paper_energy) : "null")
+       << ", \"fmax_mhz\": " << (r.timing ? json_num(r.fmax_mhz) : "null")
+       << ", \"slack_ns\": " << (r.timing ? json_num(r.slack_ns) : "null")
+       << ", \"timing_met\": " << (r.timing ? (r.timing_met ? "true" : "false") : "null")
        << ", \"seconds\": " << json_num(r.seconds) << "}" << (i + 1 < res.rows.size() ? "," : "") << "\n";
   }
   js << "  ],\n  \"seconds\": " << json_num(res.seconds) << "\n}\n";
@@ -239,7 +271,10 @@ CompareResult run_compare(const CompareOptions& opt) {
        << " lanes, the wider at lanes x narrow/wide bits, 8-bit:4-bit = 1:2, the two PEs side by side). "
        << "Energy from gate-level simulation at " << fx(opt.base.clock_hz / 1e9, 2)
        << " GHz on realistic data (Gaussian with outliers, quantized); ratios to the first single / first mixed "
-          "entry; paper = arXiv 2510.25602 Table 5.\n\n";
+          "entry; paper = arXiv 2510.25602 Table 5.\n\n"
+       << (res.clock_ns > 0 ? "Clock constraint T = " + fx(res.clock_ns, 3) + " ns (" + fx(1000.0 / res.clock_ns, 0) +
+                                  " MHz): fmax from the worst path (OpenSTA), slack at T, met = slack >= 0.\n\n"
+                            : std::string("No static timing (--no-timing, or a library without timing arcs).\n\n"));
   res.markdown = head.str() + md.str();
   res.csv = csv.str();
   res.json = js.str();

@@ -38,12 +38,18 @@ struct CompareRow {
   double area_ratio = 0, energy_ratio = 0;
   std::map<std::string, double> area_by_part;
   double paper_area = -1, paper_energy = -1;  // Table 5 of the paper, when it has this pair
+  // Static timing (OpenSTA) at the clock T: a mixed entry is as fast as its
+  // slower PE (min fmax, min slack, met only when both meet T).
+  bool timing = false;  // false: no timing (--no-timing, or a Liberty without timing arcs)
+  double clock_ns = 0, fmax_mhz = 0, slack_ns = 0;
+  bool timing_met = false;
   double seconds = 0;
 };
 
 struct CompareResult {
   std::vector<CompareRow> rows;
   std::string library;
+  double clock_ns = 0;  // the timing constraint T (0: no timing)
   std::string markdown, csv, json;
   double seconds = 0;
 };

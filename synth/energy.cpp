@@ -163,8 +163,11 @@ EnergyResult compute_energy(const FlatNetlist& n, const Library& lib, const std:
     // internal energy of the driving output
     if (dc >= 0) {
       const FlatCell& c = n.cells[size_t(dc)];
-      if (const LibPin* op = c.lib ? c.lib->pin(n.driver_pin[size_t(i)]) : nullptr)
-        r.by_part[c.part].internal += t * output_internal(*op, p.slew_ns, cap[size_t(i)]);
+      if (const LibPin* op = c.lib ? c.lib->pin(n.driver_pin[size_t(i)]) : nullptr) {
+        double e = t * output_internal(*op, p.slew_ns, cap[size_t(i)]);
+        r.by_part[c.part].internal += e;
+        if (c.seq) r.sequential += e;
+      }
     }
     // hidden energy of the input pins on the net
     for (const auto& [ci, pin] : n.loads[size_t(i)]) {
@@ -174,13 +177,20 @@ EnergyResult compute_energy(const FlatNetlist& n, const Library& lib, const std:
       double e = input_hidden(*ip, p.slew_ns);
       if (e == 0) continue;
       if (clock) r.by_part["registers"].clock += t * e;
-      else r.by_part[lc.part].internal += t * e;
+      else {
+        r.by_part[lc.part].internal += t * e;
+        if (lc.seq) r.sequential += t * e;
+      }
     }
   }
   // leakage over the window: nW * s = 1e-9 J... -> pJ: nW * cycles / f * 1e3
   double t_s = p.clock_hz > 0 ? double(cycles) / p.clock_hz : 0;
   for (const FlatCell& c : n.cells)
-    if (c.lib) r.by_part[c.part].leakage += c.lib->leakage_nw * 1e-9 * t_s * 1e12;
+    if (c.lib) {
+      double e = c.lib->leakage_nw * 1e-9 * t_s * 1e12;
+      r.by_part[c.part].leakage += e;
+      if (c.seq) r.sequential += e;
+    }
   for (auto& [k, v] : r.by_part) r.total += v;
   r.mean_toggle_rate = (tog_nets && cycles) ? tog_sum / double(tog_nets) / double(cycles) : 0;
   r.input_toggle_rate = (in_nets && cycles) ? in_sum / double(in_nets) / double(cycles) : 0;

@@ -56,6 +56,11 @@ struct EnergyResult {
   double input_toggle_rate = 0;  // the same over primary-input data nets
   int clock_nets = 0;
   double total_cap_pf = 0;       // sum of all net capacitances (clock nets included)
+  // pJ over the window spent inside flip-flops and latches: the internal energy
+  // of their outputs and of their non-clock input pins, and their leakage (their
+  // clock-pin energy is in total.clock). Combinational-only energy (the Table 5
+  // ablation, docs/int_vs_fp.md) = total - clock - sequential.
+  double sequential = 0;
   std::string wire_model;
   double pj_per_mac() const { return macs > 0 ? total.total() / double(macs) : 0; }
   double pj_per_cycle() const { return cycles > 0 ? total.total() / double(cycles) : 0; }

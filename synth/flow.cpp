@@ -189,9 +189,11 @@ SynthReport run_synth(const gen::ArrayConfig& cfg, const SynthOptions& opt) {
     R.cells = R.pe.cells;
     R.flops = R.pe.flops;
     R.logic_depth = R.pe.logic_depth;
+    R.area_combinational_um2 = R.pe.area_um2 - R.pe.seq_area_um2;
     if (R.pe_energy.done) {
       const EnergyResult& e = R.pe_energy.realistic;
       R.energy_pj_per_mac = e.pj_per_mac();
+      R.energy_combinational_pj_per_mac = (e.total.total() - e.total.clock - e.sequential) / double(e.macs);
       if (R.pe_energy.has_uniform) R.energy_uniform_pj_per_mac = R.pe_energy.uniform.pj_per_mac();
       for (const auto& [k, v] : e.by_part) R.energy_by_part_pj_per_mac[k] = v.total() / double(e.macs);
       R.energy_by_kind_pj_per_mac = {{"switching", e.total.switching / double(e.macs)},
@@ -261,6 +263,8 @@ SynthReport run_synth(const gen::ArrayConfig& cfg, const SynthOptions& opt) {
       R.flops = R.glue.flops - count + count * R.pe.flops;
       R.logic_depth = std::max(R.glue.logic_depth, R.pe.logic_depth);
     }
+    R.area_combinational_um2 = R.glue.area_um2 - R.glue.seq_area_um2;
+    if (!R.flat) R.area_combinational_um2 += count * (R.pe.area_um2 - R.pe.seq_area_um2);
     if (R.pe_energy.done) {
       // Array energy: every PE busy every cycle (steady state), each as in the PE
       // simulation; the array-level registers and logic are estimated: clock nets
@@ -283,6 +287,11 @@ SynthReport run_synth(const gen::ArrayConfig& cfg, const SynthOptions& opt) {
       double macs_per_cycle = double(R.pe_count) * cfg.lanes;
       double total_per_cycle = R.pe_count * pe_per_cycle + (R.flat ? 0.0 : ge.pj_per_cycle());
       R.energy_pj_per_mac = total_per_cycle / macs_per_cycle;
+      auto comb_per_cycle = [](const EnergyResult& x) {
+        return x.cycles > 0 ? (x.total.total() - x.total.clock - x.sequential) / double(x.cycles) : 0.0;
+      };
+      R.energy_combinational_pj_per_mac =
+          (R.pe_count * comb_per_cycle(e) + (R.flat ? 0.0 : comb_per_cycle(ge))) / macs_per_cycle;
       if (R.pe_energy.has_uniform) {
         double u = R.pe_energy.uniform.pj_per_cycle();
         R.energy_uniform_pj_per_mac = (R.pe_count * u + (R.flat ? 0.0 : ge.pj_per_cycle())) / macs_per_cycle;

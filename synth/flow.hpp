@@ -99,6 +99,11 @@ struct SynthReport {
   std::map<std::string, double> area_by_part;
   std::map<std::string, int> cells_by_type;
   int cells = 0, flops = 0, logic_depth = 0;
+  // area_scope: combinational (the paper's Table 5 counts logic only): the area
+  // without flip-flops/latches, the energy without the clock nets (wire + clock
+  // pins) and without the flip-flops' internal and leakage energy
+  // (EnergyResult::sequential); report.json has null energy without a simulation.
+  double area_combinational_um2 = 0, energy_combinational_pj_per_mac = 0;
   // energy of the reported design
   double energy_pj_per_mac = 0, energy_uniform_pj_per_mac = 0;
   std::map<std::string, double> energy_by_part_pj_per_mac;

@@ -12,7 +12,10 @@ NetlistStats netlist_stats(const FlatNetlist& n) {
     s.cells_by_type[c.type] += 1;
     s.cells_by_part[c.part] += 1;
     s.cells += 1;
-    if (c.seq) s.flops += 1;
+    if (c.seq) {
+      s.flops += 1;
+      s.seq_area_um2 += a;
+    }
   }
   s.logic_depth = logic_depth(n);
   return s;

@@ -18,6 +18,7 @@ struct NetlistStats {
   std::map<std::string, int> cells_by_part;
   int cells = 0;
   int flops = 0;        // flip-flops and latches
+  double seq_area_um2 = 0;  // area of the flip-flops and latches (area_scope: combinational leaves it out)
   int logic_depth = 0;
   int nets = 0;
 };

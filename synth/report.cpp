@@ -115,6 +115,11 @@ std::string report_json(const SynthReport& r) {
   o << "  \"energy_pj_per_mac\": " << (r.pe_energy.done ? json_num(r.energy_pj_per_mac) : "null") << ",\n";
   o << "  \"energy_uniform_pj_per_mac\": "
     << (r.pe_energy.done && r.pe_energy.has_uniform ? json_num(r.energy_uniform_pj_per_mac) : "null") << ",\n";
+  // area_scope: combinational (flow.hpp): flip-flops, their internal/leakage
+  // energy and the clock nets left out.
+  o << "  \"area_combinational_um2\": " << json_num(r.area_combinational_um2) << ",\n";
+  o << "  \"energy_combinational_pj_per_mac\": "
+    << (r.pe_energy.done ? json_num(r.energy_combinational_pj_per_mac) : "null") << ",\n";
   o << "  \"energy_by_part_pj_per_mac\": " << json_map(r.energy_by_part_pj_per_mac) << ",\n";
   o << "  \"energy_by_kind_pj_per_mac\": " << json_map(r.energy_by_kind_pj_per_mac) << ",\n";
   o << "  \"mean_toggle_rate\": " << json_num(r.mean_toggle_rate) << ",\n";
