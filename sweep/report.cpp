@@ -174,7 +174,7 @@ std::string render_ablation_md(const AblationTable& t) {
     << "Each column is the previous one with one setting changed (the row `change`); ratios are to `" << t.baseline
     << "` of the same column, composites to the composite baseline. `n/a`: the column's point has no result "
        "(see the notes).\n\n";
-  o << "| | paper |";
+  o << "| | published |";
   for (const std::string& c : t.columns) o << " " << md_escape(c) << " |";
   o << "\n|---|---|";
   for (size_t i = 0; i < t.columns.size(); ++i) o << "---|";
@@ -206,7 +206,7 @@ std::string render_ablation_csv(const AblationTable& t) {
     for (char c : s) r += c == '"' ? std::string("\"\"") : std::string(1, c);
     return r + "\"";
   };
-  o << "row,metric,paper";
+  o << "row,metric,published";
   for (const std::string& c : t.columns) o << "," << q(c);
   o << "\nchange,,";
   for (const std::string& c : t.changed) o << "," << q(c);
