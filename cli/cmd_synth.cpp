@@ -20,6 +20,7 @@ namespace {
 const char* kUsage =
     "usage: macforge synth --config CFG [--liberty FILE] [--out DIR] [--json] [--pe-only | --flat]\n"
     "                      [--no-energy] [--cycles N] [--clock-ghz F] [--seed S] [-j N]\n"
+    "                      [--clock-ns T] [--no-timing]\n"
     "       macforge synth --compare F1,F2[,A+B...] [--lanes L] [--liberty FILE] [--out DIR] [--json]\n\n"
     "Synthesizes the PE of CONFIG once with Yosys 0.23 (partitioned into lane multipliers,\n"
     "alignment/normalization, adder tree, scale logic, accumulators, registers), then the array\n"
@@ -34,6 +35,11 @@ const char* kUsage =
     "logs (yosys.log, yosys_array.log), the netlists, sim/ and report.json / report.txt, which are\n"
     "written only when everything succeeded. --pe-only reports the PE alone; --flat synthesizes the\n"
     "whole array flattened (slow; a check of the hierarchical result).\n"
+    "Timing: ABC maps for a delay target of T ns (--clock-ns; default 1.0 on the built-in library,\n"
+    "5.0 on a real Liberty), then OpenSTA (`sta`) times the PE and the whole array (PEs inlined) with\n"
+    "a clock of period T on clk and input/output delays 0: critical path, fmax, slack, met, and the\n"
+    "parts the worst path runs through (docs/timing.md). An unmet clock is a result, not an error;\n"
+    "a Liberty without delay tables reports timing as unavailable. --no-timing skips OpenSTA.\n"
     "--compare: one PE per format at equal throughput (--lanes element pairs per cycle, default 16;\n"
     "A+B = a mixed design, the narrower format at L lanes and the wider at L*narrow/wide bits), a\n"
     "Markdown + CSV table of area and energy normalized to the first entry (DIR/compare.md,\n"
@@ -58,7 +64,9 @@ int cmd_synth(const std::vector<std::string>& args) {
       "seed", po::value<uint64_t>()->default_value(1), "stimulus seed")(
       "jobs,j", po::value<int>()->default_value(1), "parallel compile jobs of the Verilator build")(
       "compare", po::value<std::string>(), "F1,F2,...: one PE per format, normalized table")(
-      "lanes", po::value<int>()->default_value(16), "with --compare: element pairs per cycle");
+      "lanes", po::value<int>()->default_value(16), "with --compare: element pairs per cycle")(
+      "clock-ns", po::value<double>(), "timing constraint T in ns (default: 1.0 built-in, 5.0 real Liberty)")(
+      "no-timing", po::bool_switch(), "skip the OpenSTA timing");
   po::variables_map vm;
   if (!parse_options("synth", kUsage, desc, args, vm)) return 0;
 
@@ -75,6 +83,13 @@ int cmd_synth(const std::vector<std::string>& args) {
   if (so.cycles < 16 || so.cycles > 1000000) throw UsageError("--cycles must be 16..1000000");
   if (!(so.clock_hz > 0) || so.clock_hz > 100e9) throw UsageError("--clock-ghz must be in (0, 100]");
   if (so.jobs < 1 || so.jobs > 64) throw UsageError("--jobs must be 1..64");
+  if (vm.count("clock-ns")) {
+    so.clock_ns = vm["clock-ns"].as<double>();
+    if (!(so.clock_ns > 0) || so.clock_ns > 1e6)
+      throw UsageError("--clock-ns must be a period in ns, > 0 and at most 1e6 (got " +
+                       std::to_string(so.clock_ns) + ")");
+  }
+  so.timing = !vm["no-timing"].as<bool>();
   if (so.pe_only && so.flat) throw UsageError("--pe-only and --flat exclude each other");
   bool json = vm["json"].as<bool>();
 
@@ -102,6 +117,9 @@ int cmd_synth(const std::vector<std::string>& args) {
     } catch (const FormatError& e) {
       throw UsageError(path + ": " + e.what());
     }
+    if (so.timing && !r.timing.available)
+      std::cerr << "macforge synth: warning: timing unavailable: " << r.timing.unavailable_reason
+                << " (area and energy are reported)\n";
     std::cout << (json ? synth::report_json(r) : synth::report_text(r));
     return 0;
   } catch (const synth::InputError& e) {

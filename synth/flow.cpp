@@ -1,5 +1,6 @@
 #include "synth/flow.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <set>
@@ -15,6 +16,7 @@
 #include "synth/partition.hpp"
 #include "synth/process.hpp"
 #include "synth/report.hpp"
+#include "synth/sta_timing.hpp"
 #include "synth/stimulus.hpp"
 #include "synth/yosys_flow.hpp"
 
@@ -127,8 +129,20 @@ SynthReport run_synth(const gen::ArrayConfig& cfg, const SynthOptions& opt) {
   if (R.fused_mul_tree)
     for (SourceSection& s : sections)
       if (s.part == "adder_tree") s.part = "multipliers";
+  // the timing constraint T (docs/timing.md): ABC maps for it when the
+  // Liberty has delay tables, OpenSTA checks the result against it
+  if (opt.clock_ns < 0 || opt.clock_ns > 1e6) throw InputError("clock period must be > 0 ns (and at most 1e6 ns)");
+  R.timing.clock_ns = opt.clock_ns > 0 ? opt.clock_ns : default_clock_ns(L->builtin, L->lib.name);
+  R.timing.io_constraints = kStaIoConstraints;
+  const bool lib_timing = liberty_has_timing(L->yosys_liberty);
+  if (!lib_timing)
+    R.timing.unavailable_reason = "the Liberty file " + L->source + " has no delay tables (cell_rise/cell_fall)";
+  else if (!opt.timing)
+    R.timing.unavailable_reason = "not run (--no-timing)";
+  const bool run_timing = lib_timing && opt.timing;
   YosysJob pj;
   pj.dir = D;
+  pj.abc_delay_ps = lib_timing ? R.timing.clock_ns * 1000.0 : 0.0;
   pj.script = "synth_pe.ys";
   pj.log = "yosys.log";
   pj.netlist = "pe_netlist.v";
@@ -149,6 +163,13 @@ SynthReport run_synth(const gen::ArrayConfig& cfg, const SynthOptions& opt) {
   NlDesign pe_design = read_netlist(pr.netlist_path);
   FlatNetlist pe_flat = flatten(pe_design, spec.module_name, L->lib, part_of_instance);
   R.pe = netlist_stats(pe_flat);
+  if (run_timing) {
+    StaTiming st = time_netlist(pe_flat, spec.module_name, fs::absolute(L->yosys_liberty).string(),
+                                R.timing.clock_ns, D, "sta_pe");
+    R.timing.pe_path = st.path;
+    R.timing.sta_log = st.log_path;
+    R.timing.seconds += st.seconds;
+  }
 
   // 4. energy of the PE
   EnergyParams ep;
@@ -215,6 +236,7 @@ SynthReport run_synth(const gen::ArrayConfig& cfg, const SynthOptions& opt) {
     aj.liberty = pj.liberty;
     aj.template_path = pj.template_path;
     aj.fa_map = pj.fa_map;
+    aj.abc_delay_ps = pj.abc_delay_ps;
     std::vector<const NlModule*> macros;
     const NlModule* pe_mod = pe_design.module(spec.module_name);
     if (!R.flat) {
@@ -240,6 +262,18 @@ SynthReport run_synth(const gen::ArrayConfig& cfg, const SynthOptions& opt) {
     NlDesign ad = read_netlist(ar.netlist_path);
     FlatNetlist af = flatten(ad, g.top, L->lib, part_of_instance, macros);
     R.glue = netlist_stats(af);
+    if (run_timing) {
+      // the whole array with every PE inlined: paths between array registers and PE registers
+      NlDesign whole = R.flat ? NlDesign{} : inline_pe(ad, pe_design);
+      const NlDesign& wd = R.flat ? ad : whole;
+      FlatNetlist wf = R.flat ? af : flatten(wd, g.top, L->lib, part_of_instance);
+      mark_pe_cells(wf, wd, spec.module_name);
+      StaTiming st = time_netlist(wf, g.top, fs::absolute(L->yosys_liberty).string(), R.timing.clock_ns, D, "sta_array");
+      R.timing.array_path = st.path;
+      R.timing.has_array_path = true;
+      R.timing.sta_log += ", " + st.log_path;
+      R.timing.seconds += st.seconds;
+    }
     int count = 0;
     for (const FlatCell& c : af.cells)
       if (!c.lib) ++count;
@@ -313,6 +347,18 @@ SynthReport run_synth(const gen::ArrayConfig& cfg, const SynthOptions& opt) {
                                : "PE gate-level simulation x PE count + array-level logic estimated (clock nets 2 "
                                  "toggles/cycle, other nets at the PE's measured input toggle rate)";
     }
+  }
+  if (run_timing) {
+    TimingReport& T = R.timing;
+    T.available = true;
+    // one clock, all paths captured at the same edge: T - slack is the delay
+    // a path needs, the smallest period at which it would meet
+    T.slack_ns = T.pe_path.slack_ns;
+    if (T.has_array_path) T.slack_ns = std::min(T.slack_ns, T.array_path.slack_ns);
+    T.critical_path_ns = T.clock_ns - T.slack_ns;
+    T.fmax_mhz = T.critical_path_ns > 0 ? 1000.0 / T.critical_path_ns : 0.0;
+    T.met = T.slack_ns >= 0;
+    R.t_sta = T.seconds;
   }
   R.t_total = since(t_start);
   R.report_json = D + "/report.json";

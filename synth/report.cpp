@@ -90,6 +90,44 @@ std::string energy_json(const EnergyResult& e) {
 
 }  // namespace
 
+std::string path_json(const TimingPath& p) {
+  std::ostringstream o;
+  o << "{\"startpoint\": " << json_str(p.startpoint) << ", \"endpoint\": " << json_str(p.endpoint)
+    << ", \"arrival_ns\": " << json_num(p.arrival_ns) << ", \"required_ns\": " << json_num(p.required_ns)
+    << ", \"slack_ns\": " << json_num(p.slack_ns) << ", \"parts\": [";
+  for (size_t i = 0; i < p.parts.size(); ++i) o << (i ? ", " : "") << json_str(p.parts[i]);
+  o << "]}";
+  return o.str();
+}
+
+// static timing (docs/timing.md): the four summary numbers null when unavailable
+std::string timing_json(const TimingReport& t) {
+  auto num = [&](double v) { return t.available ? json_num(v) : std::string("null"); };
+  std::ostringstream o;
+  o << "  \"critical_path_ns\": " << num(t.critical_path_ns) << ",\n";
+  o << "  \"fmax_mhz\": " << num(t.fmax_mhz) << ",\n";
+  o << "  \"slack_ns\": " << num(t.slack_ns) << ",\n";
+  o << "  \"timing_met\": " << (t.available ? (t.met ? "true" : "false") : "null") << ",\n";
+  o << "  \"timing\": {\"available\": " << (t.available ? "true" : "false");
+  if (!t.available) o << ", \"unavailable_reason\": " << json_str(t.unavailable_reason);
+  o << ", \"tool\": \"OpenSTA\", \"clock_ns\": " << json_num(t.clock_ns)
+    << ", \"io_constraints\": " << json_str(t.io_constraints);
+  if (t.available) {
+    o << ",\n    \"pe_path\": " << path_json(t.pe_path);
+    if (t.has_array_path) o << ",\n    \"array_path\": " << path_json(t.array_path);
+    o << ",\n    \"sta_log\": " << json_str(t.sta_log) << ", \"seconds\": " << json_num(t.seconds);
+  }
+  o << "},\n";
+  return o.str();
+}
+
+std::string path_text(const TimingPath& p) {
+  std::string parts;
+  for (const std::string& x : p.parts) parts += (parts.empty() ? "" : " -> ") + x;
+  return p.startpoint + " -> " + p.endpoint + ", arrival " + fx(p.arrival_ns, 3) + " ns, slack " +
+         fx(p.slack_ns, 3) + " ns\n      through: " + (parts.empty() ? "(no cells)" : parts) + "\n";
+}
+
 std::string report_json(const SynthReport& r) {
   std::ostringstream o;
   o << "{\n";
@@ -147,9 +185,11 @@ std::string report_json(const SynthReport& r) {
       << json_num(r.array_area_yosys) << ", \"area_by_part_um2\": " << json_map(r.glue.area_by_part)
       << ", \"cells\": " << r.glue.cells - r.pe_count << ", \"flops\": " << r.glue.flops - r.pe_count << "},\n";
   if (r.flat) o << "  \"array_area_yosys_um2\": " << json_num(r.array_area_yosys) << ",\n";
+  o << timing_json(r.timing);
   o << "  \"timing_s\": {\"generate\": " << json_num(r.t_generate) << ", \"yosys_pe\": " << json_num(r.t_yosys_pe)
     << ", \"yosys_array\": " << json_num(r.t_yosys_array) << ", \"verilator_build\": " << json_num(r.t_verilator)
-    << ", \"simulation\": " << json_num(r.t_sim) << ", \"total\": " << json_num(r.t_total) << "},\n";
+    << ", \"simulation\": " << json_num(r.t_sim) << ", \"sta\": " << json_num(r.t_sta)
+    << ", \"total\": " << json_num(r.t_total) << "},\n";
   o << "  \"files\": {\"dir\": " << json_str(r.out_dir) << ", \"yosys_log\": " << json_str(r.yosys_log)
     << ", \"yosys_array_log\": " << json_str(r.yosys_array_log) << ", \"pe_netlist\": " << json_str(r.pe_netlist)
     << ", \"array_netlist\": " << json_str(r.array_netlist) << "}\n";
@@ -188,6 +228,19 @@ std::string report_text(const SynthReport& r) {
   if (r.array && !r.flat)
     o << "\n  PE " << r.pe_top << ": " << fx(r.pe.area_um2, 1) << " um^2 each (Yosys: " << fx(r.pe_area_yosys, 1)
       << "), array level " << fx(r.glue.area_um2, 1) << " um^2\n";
+  {
+    const TimingReport& t = r.timing;
+    o << "\ntiming (OpenSTA, clock " << fx(t.clock_ns, 3) << " ns): ";
+    if (!t.available) {
+      o << "unavailable: " << t.unavailable_reason << "\n";
+    } else {
+      o << "critical path " << fx(t.critical_path_ns, 3) << " ns, fmax " << fx(t.fmax_mhz, 1) << " MHz, slack "
+        << fx(t.slack_ns, 3) << " ns, " << (t.met ? "met" : "NOT met") << "\n";
+      o << "  PE path:    " << path_text(t.pe_path);
+      if (t.has_array_path) o << "  array path: " << path_text(t.array_path);
+      o << "  constraints: " << t.io_constraints << "\n  log: " << t.sta_log << "\n";
+    }
+  }
   if (r.pe_energy.done) {
     const EnergyResult& e = r.pe_energy.realistic;
     o << "\nenergy at " << fx(e.clock_hz / 1e9, 2) << " GHz, " << fx(e.voltage, 2) << " V: " << fx(r.energy_pj_per_mac, 4)
@@ -206,7 +259,8 @@ std::string report_text(const SynthReport& r) {
     o << "  method: " << r.energy_method << "\n  wires: " << e.wire_model << "\n";
   }
   o << "\ntime: yosys " << fx(r.t_yosys_pe + r.t_yosys_array, 1) << " s, verilator " << fx(r.t_verilator, 1)
-    << " s, simulation " << fx(r.t_sim, 1) << " s, total " << fx(r.t_total, 1) << " s\n";
+    << " s, simulation " << fx(r.t_sim, 1) << " s, sta " << fx(r.t_sta, 1) << " s, total " << fx(r.t_total, 1)
+    << " s\n";
   o << "files: " << r.out_dir << "/{report.json, report.txt, yosys.log"
     << (r.array ? ", yosys_array.log" : "") << ", pe_netlist.v" << (r.array ? ", array_netlist.v" : "") << "}\n";
   return o.str();

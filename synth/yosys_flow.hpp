@@ -25,6 +25,7 @@ struct YosysJob {
   std::string template_path;                // absolute
   std::string fa_map;                       // absolute, or "" (no-FA template)
   std::vector<std::string> pre_synth;       // inserted before `synth -top ...`
+  double abc_delay_ps = 0;                  // > 0: `abc -D` delay target (a Liberty with timing; docs/timing.md)
 };
 
 struct YosysResult {
