@@ -4,6 +4,7 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <vector>
 
 #include "synth/errors.hpp"
 #include "synth/process.hpp"
@@ -157,12 +158,17 @@ void mark_pe_cells(FlatNetlist& n, const NlDesign& d, const std::string& pe_modu
   for (const NlModule& m : d.modules)
     for (const NlInst& i : m.insts)
       if (i.type == pe_module) pe_insts.insert(i.name);
+  // flatten joins instance names with '.', and a Yosys name may hold dots
+  // itself (generate blocks), so try every dot-delimited run of the path
   for (FlatCell& c : n.cells) {
-    std::istringstream ss(c.path);
-    std::string comp;
+    std::vector<size_t> cut{0};
+    for (size_t i = 0; i < c.path.size(); ++i)
+      if (c.path[i] == '.') cut.push_back(i + 1);
+    cut.push_back(c.path.size() + 1);
     bool in_pe = false;
-    while (std::getline(ss, comp, '.'))
-      if (pe_insts.count(comp)) in_pe = true;
+    for (size_t a = 0; a + 1 < cut.size() && !in_pe; ++a)
+      for (size_t b = a + 1; b + 1 < cut.size() && !in_pe; ++b)  // the last run is the cell itself
+        in_pe = pe_insts.count(c.path.substr(cut[a], cut[b] - 1 - cut[a])) > 0;
     if (in_pe) c.part = "pe_" + c.part;
   }
 }

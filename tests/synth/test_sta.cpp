@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 
 #include "synth/errors.hpp"
 #include "synth/liberty.hpp"
@@ -314,6 +315,54 @@ TEST(StaTiming, TclScriptConstrainsClockAndIo) {
   EXPECT_NE(v.find("read_liberty {/l/a b.lib}"), std::string::npos) << v;
   EXPECT_NE(v.find("create_clock -name clk -period 2\n"), std::string::npos) << v;
   EXPECT_EQ(default_clock_ns(true, "macforge45"), 1.0);
+}
+
+
+TEST(StaTiming, ArrayWithPeInlinedMarksPeParts) {
+  const char* array = R"(module pe(clk, a, y);
+  input clk;
+  input a;
+  output y;
+endmodule
+module top(clk, a, y);
+  input clk;
+  input a;
+  output y;
+  wire w;
+  DFF_X1 r (.D(a), .CK(clk), .Q(w));
+  pe \g[0].u_pe  (.clk(clk), .a(w), .y(y));
+endmodule
+)";
+  const char* pe = R"(module pe_mfp_multipliers(a, y);
+  input a;
+  output y;
+  INV_X1 i (.A(a), .ZN(y));
+endmodule
+module pe(clk, a, y);
+  input clk;
+  input a;
+  output y;
+  wire n;
+  pe_mfp_multipliers pe_mfp_multipliers (.a(a), .y(n));
+  DFF_X1 q (.D(n), .CK(clk), .Q(y));
+endmodule
+)";
+  Library lib = read_liberty(synth_lib_dir() + "/macforge45.lib");
+  NlDesign whole = inline_pe(parse_netlist(array, "array.v"), parse_netlist(pe, "pe.v"));
+  FlatNetlist f = flatten(whole, "top", lib, part_of_instance);
+  mark_pe_cells(f, whole, "pe");
+  std::map<std::string, std::string> part;
+  for (const FlatCell& c : f.cells) part[c.type] = c.part;
+  ASSERT_EQ(f.cells.size(), 3u);
+  EXPECT_EQ(part["INV_X1"], "pe_multipliers");
+  int pe_flops = 0;
+  for (const FlatCell& c : f.cells)
+    if (c.type == "DFF_X1") pe_flops += c.part == "pe_other";
+  EXPECT_EQ(pe_flops, 1);  // q inside the PE; r at the array level stays "other"
+  if (find_program("sta").empty()) return;
+  TempDir t("stainl");
+  StaTiming st = time_netlist(f, "top", synth_lib_dir() + "/macforge45.lib", 1.0, t.str(), "arr");
+  EXPECT_EQ(st.path.parts, (std::vector<std::string>{"other", "pe_multipliers", "pe_other"}));
 }
 
 }  // namespace
