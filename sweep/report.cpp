@@ -113,6 +113,7 @@ AblationTable ablation_table(const json& m, const std::map<std::string, json>& r
     // Per format: area, energy (in the column's scope) and MACs per cycle.
     std::map<std::string, std::array<double, 3>> fig;
     std::string missing;
+    double fmax = NAN;
     for (auto it = col["points"].begin(); it != col["points"].end(); ++it) {
       auto rec = records.find(it.value().get<std::string>());
       double lanes = std::stod(col["lanes"].value(it.key(), "0"));
@@ -124,6 +125,8 @@ AblationTable ablation_table(const json& m, const std::map<std::string, json>& r
         const json& x = rec->second;
         return x.contains(k) && x[k].is_number() ? x[k].get<double>() : NAN;
       };
+      double f = num("fmax_mhz");
+      if (std::isfinite(f) && !(f >= fmax)) fmax = f;
       fig[it.key()] = {num(comb ? "area_combinational_um2" : "area_um2"),
                        num(comb ? "energy_combinational_pj_per_mac" : "energy_pj_per_mac"), lanes};
     }
@@ -131,6 +134,7 @@ AblationTable ablation_table(const json& m, const std::map<std::string, json>& r
     auto get = [&](const std::string& l, int i) { return fig.count(l) ? fig[l][size_t(i)] : NAN; };
     t.base_area.push_back(get(t.baseline, 0));
     t.base_energy.push_back(get(t.baseline, 1));
+    t.min_fmax.push_back(fmax);
     // Composites: area = sum units x area; energy = sum units x lanes x E / sum units x lanes.
     std::map<std::string, std::array<double, 2>> comp;
     for (const json& c : m["composites"]) {
@@ -192,6 +196,8 @@ std::string render_ablation_md(const AblationTable& t) {
   for (double v : t.base_area) o << " " << fixed(v, 0) << " |";
   o << "\n| " << t.baseline << " energy pJ/MAC | |";
   for (double v : t.base_energy) o << " " << fixed(v, 4) << " |";
+  o << "\n| slowest format's fmax MHz | |";
+  for (double v : t.min_fmax) o << " " << fixed(v, 0) << " |";
   o << "\n\n";
   for (const std::string& n : t.notes) o << "- " << md_escape(n) << "\n";
   if (!t.notes.empty()) o << "\n";
@@ -233,7 +239,7 @@ json ablation_json(const AblationTable& t) {
     for (const AblationRow& r : t.rows) ratios[r.name][r.metric] = num(r.values[i]);
     cols.push_back({{"name", t.columns[i]}, {"changed", t.changed[i]}, {"area_scope", t.scopes[i]},
                     {"ratios", ratios}, {"baseline_area_um2", num(t.base_area[i])},
-                    {"baseline_energy_pj_per_mac", num(t.base_energy[i])}});
+                    {"baseline_energy_pj_per_mac", num(t.base_energy[i])}, {"min_fmax_mhz", num(t.min_fmax[i])}});
   }
   json paper = json::object();
   for (const AblationRow& r : t.rows) paper[r.name][r.metric] = num(r.paper);

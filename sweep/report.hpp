@@ -73,6 +73,7 @@ struct AblationTable {
   std::vector<std::string> columns, changed, scopes;
   std::vector<AblationRow> rows;
   std::vector<double> base_area, base_energy;  // the baseline format's absolute figures per column
+  std::vector<double> min_fmax;                // the slowest format's fmax per column (NaN: no timing)
   std::vector<std::string> notes;              // missing or failed points per column
 };
 // manifest["ablation"] names per column the point hash of every format;
