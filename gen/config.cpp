@@ -207,8 +207,8 @@ ArrayConfig parse_node(const YAML::Node& root, const std::string& source, Marks&
   if (root["name"]) c.name = r.scalar(root["name"], "name", "a module prefix such as mxint8_8x8_os");
 
   const YAML::Node pe = root["pe"];
-  if (!pe) fail(source, marks, "pe", "missing (the PE section: a, b, lanes, accumulation, pipeline)");
-  r.map_keys(pe, "pe", {"a", "b", "lanes", "accumulation", "pipeline"});
+  if (!pe) fail(source, marks, "pe", "missing (the PE section: a, b, lanes, accumulation, pipeline, multiplier)");
+  r.map_keys(pe, "pe", {"a", "b", "lanes", "accumulation", "pipeline", "multiplier"});
   std::string fmts = join(block_preset_names()) + ", ELEM, ELEM/BLOCK/SCALE";
   if (pe["a"]) c.a_name = r.scalar(pe["a"], "pe.a", fmts);
   if (pe["b"]) c.b_name = r.scalar(pe["b"], "pe.b", fmts);
@@ -223,6 +223,14 @@ ArrayConfig parse_node(const YAML::Node& root, const std::string& source, Marks&
     } catch (const FormatError& e) {
       fail(source, marks, "pe.accumulation", e.what());
     }
+  }
+
+  if (pe["multiplier"]) {
+    std::string s = r.scalar(pe["multiplier"], "pe.multiplier", kMultiplierChoices);
+    if (s == "booth4") c.multiplier = Multiplier::Booth4;
+    else if (s == "array") c.multiplier = Multiplier::Array;
+    else if (s == "behavioural") c.multiplier = Multiplier::Behavioural;
+    else fail(source, marks, "pe.multiplier", "unknown multiplier '" + s + "' (allowed: " + kMultiplierChoices + ")");
   }
 
   if (const YAML::Node ar = root["array"]) {
@@ -289,6 +297,7 @@ PeSpec pe_spec(const ArrayConfig& c) {
   spec.accum = c.accum;
   spec.pipeline = c.pipeline;
   spec.acc_source = c.dataflow == Dataflow::WeightStationary ? AccSource::External : AccSource::Internal;
+  spec.multiplier = c.multiplier;
   return spec;
 }
 
@@ -296,7 +305,8 @@ std::string ArrayConfig::canonical_json() const {
   std::ostringstream os;
   os << "{\"name\":\"" << name << "\",\"pe\":{\"a\":\"" << a_name << "\",\"b\":\"" << b_name
      << "\",\"lanes\":" << lanes << ",\"accumulation\":\"" << accum.name() << "\",\"pipeline\":" << pipeline
-     << "},\"array\":{\"rows\":" << rows << ",\"cols\":" << cols << ",\"dataflow\":\"" << dataflow_name(dataflow)
+     << ",\"multiplier\":\"" << multiplier_name(multiplier) << "\"},\"array\":{\"rows\":" << rows
+     << ",\"cols\":" << cols << ",\"dataflow\":\"" << dataflow_name(dataflow)
      << "\"}}";
   return os.str();
 }
@@ -319,6 +329,7 @@ std::string to_yaml(const ArrayConfig& c) {
      << "  lanes: " << c.lanes << "\n"
      << "  accumulation: " << c.accum.name() << "\n"
      << "  pipeline: " << c.pipeline << "\n"
+     << "  multiplier: " << multiplier_name(c.multiplier) << "\n"
      << "array:\n"
      << "  rows: " << c.rows << "\n"
      << "  cols: " << c.cols << "\n"

@@ -33,6 +33,7 @@ struct ArrayConfig {
   int lanes = 0;
   AccumSpec accum;     // accum.lanes == lanes
   int pipeline = 0;
+  Multiplier multiplier = kDefaultMultiplier;
   int rows = 4, cols = 4;
   Dataflow dataflow = Dataflow::OutputStationary;
 

@@ -38,6 +38,19 @@ enum class AccSource {
   External,  // in_acc + group value -> out_acc (weight-stationary partial-sum chains)
 };
 
+// How the lane products are built (docs/pe.md "Multipliers"): Yosys' `*`
+// (behavioural), or written out by the generator as an AND array with
+// Baugh-Wooley signs (array) or radix-4 Booth rows (booth4), each reduced by a
+// Dadda tree of full adders (gen/pe/compressor_tree.hpp). In INT x INT PEs the
+// generated kinds put all lanes into one tree (a fused dot-product unit).
+enum class Multiplier { Behavioural, Array, Booth4 };
+// The smaller on the built-in library (docs/pe.md has the measurements).
+constexpr Multiplier kDefaultMultiplier = Multiplier::Booth4;
+inline const char* multiplier_name(Multiplier m) {
+  return m == Multiplier::Booth4 ? "booth4" : m == Multiplier::Array ? "array" : "behavioural";
+}
+constexpr const char* kMultiplierChoices = "booth4, array, behavioural";
+
 struct PeSpec {
   std::string module_name;  // e.g. "mxint8_pe"
   BlockFormat a, b;         // operand formats (mixed allowed)
@@ -45,6 +58,7 @@ struct PeSpec {
   AccumSpec accum;          // exact-block (default) or aligned:W
   int pipeline = 0;         // extra register stages inside the PE (0..N)
   AccSource acc_source = AccSource::Internal;
+  Multiplier multiplier = kDefaultMultiplier;
 };
 
 struct PeInfo {

@@ -64,6 +64,20 @@ void add_products(std::ostream& o, BitMatrix& m, PpKind kind, const MulOperand& 
     add_array_products(m, a, b, shift);
 }
 
+void emit_product(std::ostream& o, PpKind kind, const MulOperand& a, const MulOperand& b, int width,
+                  const std::string& prefix, const std::string& out, FaStyle style) {
+  emit_fused_dot(o, kind, {LaneProduct{a, b, 0}}, width, prefix, out, style);
+}
+
+void emit_fused_dot(std::ostream& o, PpKind kind, const std::vector<LaneProduct>& lanes, int width,
+                    const std::string& prefix, const std::string& out, FaStyle style) {
+  BitMatrix m(width);
+  for (size_t l = 0; l < lanes.size(); ++l)
+    add_products(o, m, kind, lanes[l].a, lanes[l].b, lanes[l].shift,
+                 prefix + (lanes.size() > 1 ? "_l" + std::to_string(l) : std::string()));
+  emit_compressor_tree(o, m, prefix + "_ct", out, style);
+}
+
 std::string multiplier_module(const std::string& name, PpKind kind, int na, bool sa, int nb, bool sb,
                               FaStyle style) {
   std::ostringstream o;
@@ -72,9 +86,7 @@ std::string multiplier_module(const std::string& name, PpKind kind, int na, bool
     << (sa ? "signed " : "unsigned ") << na << " x " << (sb ? "signed " : "unsigned ") << nb << " bits.\n";
   o << "module " << name << " (\n  input  wire [" << na - 1 << ":0] a,\n  input  wire [" << nb - 1
     << ":0] b,\n  output wire [" << W - 1 << ":0] p\n);\n";
-  BitMatrix m(W);
-  add_products(o, m, kind, MulOperand{"a", na, sa}, MulOperand{"b", nb, sb}, 0, "bo");
-  emit_compressor_tree(o, m, "ct", "sum", style);
+  emit_product(o, kind, MulOperand{"a", na, sa}, MulOperand{"b", nb, sb}, W, "bo", "sum", style);
   o << "  assign p = sum;\nendmodule\n";
   return o.str();
 }
@@ -87,15 +99,14 @@ std::string fused_dot_module(const std::string& name, PpKind kind, int lanes, in
     << (kind == PpKind::Booth4 ? "radix-4 Booth" : "AND-array") << " partial products, one compressor tree).\n";
   o << "module " << name << " (\n  input  wire [" << lanes * na - 1 << ":0] a,\n  input  wire [" << lanes * nb - 1
     << ":0] b,\n  output wire [" << width - 1 << ":0] p\n);\n";
-  BitMatrix m(width);
+  std::vector<LaneProduct> lp;
   for (int l = 0; l < lanes; ++l) {
     std::string al = "a_l" + std::to_string(l), bl = "b_l" + std::to_string(l);
     o << "  wire [" << na - 1 << ":0] " << al << " = a[" << l * na << " +: " << na << "];\n";
     o << "  wire [" << nb - 1 << ":0] " << bl << " = b[" << l * nb << " +: " << nb << "];\n";
-    add_products(o, m, kind, MulOperand{al, na, sa}, MulOperand{bl, nb, sb}, shifts[size_t(l)],
-                 "l" + std::to_string(l));
+    lp.push_back(LaneProduct{MulOperand{al, na, sa}, MulOperand{bl, nb, sb}, shifts[size_t(l)]});
   }
-  emit_compressor_tree(o, m, "ct", "sum", style);
+  emit_fused_dot(o, kind, lp, width, "fd", "sum", style);
   o << "  assign p = sum;\nendmodule\n";
   return o.str();
 }

@@ -33,6 +33,22 @@ void add_booth_products(std::ostream& o, BitMatrix& m, const MulOperand& a, cons
 void add_products(std::ostream& o, BitMatrix& m, PpKind kind, const MulOperand& a, const MulOperand& b, int shift,
                   const std::string& prefix);
 
+// Emits (into a module body) `wire [width-1:0] out` = a * b modulo 2^width
+// (exact and sign-/zero-extended whenever width >= a.width + b.width). Wire
+// names start with `prefix`.
+void emit_product(std::ostream& o, PpKind kind, const MulOperand& a, const MulOperand& b, int width,
+                  const std::string& prefix, const std::string& out, FaStyle style = FaStyle::Add);
+
+// One lane of a fused dot product: a * b * 2^shift.
+struct LaneProduct {
+  MulOperand a, b;
+  int shift = 0;
+};
+// Emits `wire [width-1:0] out` = sum of the lanes' products modulo 2^width,
+// all partial products in one compressor tree.
+void emit_fused_dot(std::ostream& o, PpKind kind, const std::vector<LaneProduct>& lanes, int width,
+                    const std::string& prefix, const std::string& out, FaStyle style = FaStyle::Add);
+
 // A standalone combinational module `name` with ports a [na-1:0], b [nb-1:0],
 // p [na+nb-1:0]: p = a * b, exact (signed when either operand is signed).
 std::string multiplier_module(const std::string& name, PpKind kind, int na, bool sa, int nb, bool sb,

@@ -45,8 +45,8 @@ std::string MulOperand::bit(int k) const {
   return name + "[" + std::to_string(k) + "]";
 }
 
-BitMatrix::BitMatrix(int w) : width(w), cols(size_t(w)) {
-  if (w < 1 || w > 64) throw std::invalid_argument("BitMatrix: width must be 1..64, got " + std::to_string(w));
+BitMatrix::BitMatrix(int w) : width(w), cols(size_t(w > 0 ? w : 0)), constant(size_t(w > 0 ? w : 0), 0) {
+  if (w < 1) throw std::invalid_argument("BitMatrix: width must be >= 1, got " + std::to_string(w));
 }
 
 void BitMatrix::add_bit(int w, const std::string& bit) {
@@ -60,9 +60,17 @@ void BitMatrix::add_bit(int w, const std::string& bit) {
 }
 
 void BitMatrix::add_constant(int64_t v, int w) {
-  if (w >= width) return;
-  uint64_t mask = width == 64 ? ~uint64_t(0) : (uint64_t(1) << width) - 1;
-  constant = (constant + (uint64_t(v) << w)) & mask;
+  if (w < 0) throw std::invalid_argument("BitMatrix: negative weight");
+  // v sign-extended to the width, added bit by bit (widths beyond 64 bits:
+  // aligned:W sums).
+  int carry = 0;
+  for (int i = w; i < width; ++i) {
+    int k = i - w;
+    int vb = k < 63 ? int((uint64_t(v) >> k) & 1) : (v < 0 ? 1 : 0);
+    int sum = constant[size_t(i)] + vb + carry;
+    constant[size_t(i)] = char(sum & 1);
+    carry = sum >> 1;
+  }
 }
 
 size_t BitMatrix::bit_count() const {
@@ -76,7 +84,7 @@ TreeStats emit_compressor_tree(std::ostream& o, const BitMatrix& m, const std::s
   const int W = m.width;
   std::vector<std::vector<std::string>> cur = m.cols;
   for (int w = 0; w < W; ++w)
-    if ((m.constant >> w) & 1) cur[size_t(w)].push_back(kOne);
+    if (m.constant[size_t(w)]) cur[size_t(w)].push_back(kOne);
   TreeStats st;
   int n_wire = 0;
   auto height = [&] {

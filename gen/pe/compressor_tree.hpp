@@ -36,10 +36,10 @@ struct MulOperand {
 
 // sum over w of 2^w * (number of ones among cols[w]) + constant, modulo 2^width.
 struct BitMatrix {
-  explicit BitMatrix(int width);
+  explicit BitMatrix(int width);  // width >= 1
   int width;
   std::vector<std::vector<std::string>> cols;
-  uint64_t constant = 0;  // kept reduced modulo 2^width
+  std::vector<char> constant;  // its bits, lsb first (width of them): modulo 2^width
   // Adds one bit of weight 2^w (dropped when w >= width: it cannot change the
   // result modulo 2^width; constants are folded into `constant`).
   void add_bit(int w, const std::string& bit);

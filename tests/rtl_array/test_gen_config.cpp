@@ -146,6 +146,8 @@ TEST(GenConfig, ErrorsNameFileLineFieldAndAllowedValues) {
       {"pe:\n  a: fp32\n", "2:6: pe.a:", "allowed: any format whose element is <= 16 bits"},
       {"pe:\n  a: mxint8\n  lanes: 12\n", "3:10: pe.lanes: 12 lanes cannot tile", "allowed: 1, 2, 4, 8, 16, 32"},
       {"pe:\n  a: mxint8\n  lanes: 0\n", "3:10: pe.lanes: 0 is out of range", "allowed: 1..64"},
+      {"pe:\n  a: mxint8\n  multiplier: wallace\n", "3:15: pe.multiplier: unknown multiplier 'wallace'",
+       "allowed: booth4, array, behavioural"},
       {"pe:\n  a: int8\n  lanes: 65\n", "3:10: pe.lanes: 65 is out of range", "allowed: 1..64"},
       {"pe:\n  a: mxint8\n  lanes: eight\n", "3:10: pe.lanes: 'eight' is not an integer", "allowed: 1..64"},
       {"pe:\n  a: mxint8\n  pipeline: 9\n", "3:13: pe.pipeline: 9 is out of range", "allowed: 0..8"},

@@ -60,6 +60,48 @@ Suite exhaustive() {
   return s;
 }
 
+// The same 1-lane PEs as `exhaustive` (every ordered element pair: the 8-,
+// 6- and 4-bit presets' elements, same width class and mixed INT x FP) with
+// another lane multiplier than the default (booth4).
+Suite exhaustive_with(gen::Multiplier m) {
+  Suite s = exhaustive();
+  s.name = std::string("exhaustive_") + gen::multiplier_name(m);
+  for (gen::PeSpec& p : s.pes) {
+    p.multiplier = m;
+    p.module_name = "em" + p.module_name;
+  }
+  return s;
+}
+
+// Multi-lane PEs (8, 16, 32 lanes) with each multiplier kind: INT x INT with
+// and without a fused tree (no cut between multipliers and tree vs pipeline
+// cuts, aligned:W with and without truncated products), FP x FP and INT x FP.
+Suite random_multipliers() {
+  Suite s;
+  s.name = "rand_multipliers";
+  s.kind = SuiteKind::Random;
+  s.cycles = 120000;
+  int i = 0;
+  for (gen::Multiplier m : {gen::Multiplier::Booth4, gen::Multiplier::Array, gen::Multiplier::Behavioural}) {
+    auto add = [&](const char* a, const char* b, int lanes, int pipeline, AccumSpec acc) {
+      gen::PeSpec p = spec("rm" + std::to_string(i++), a, b, lanes, pipeline, Int, acc);
+      p.multiplier = m;
+      s.pes.push_back(p);
+    };
+    add("mxint8", "mxint8", 8, 0, exact());
+    add("mxint8", "mxint8", 32, 0, exact());
+    add("mxint8", "mxint8", 16, 2, exact());
+    add("mxint8", "mxint8", 16, 0, aligned(24));
+    add("mxint4", "mxint4", 32, 0, aligned(6));
+    add("mxint6", "nvint4", 16, 1, exact());
+    add("mxfp8_e4m3", "mxfp8_e4m3", 8, 0, exact());
+    add("mxfp6_e2m3", "mxfp4_e2m1", 32, 1, exact());
+    add("mxint8", "mxfp8_e5m2", 16, 0, exact());
+    add("nvfp4", "mxint4", 16, 2, aligned(10));
+  }
+  return s;
+}
+
 Suite random_preset(const std::string& preset, int index) {
   Suite s;
   s.name = "rand_" + preset;
@@ -110,12 +152,18 @@ std::vector<std::string> suite_names() {
   std::vector<std::string> v = {"exhaustive"};
   for (const char* p : kPresets) v.push_back(std::string("rand_") + p);
   v.push_back("rand_mixed");
+  v.push_back("exhaustive_array");
+  v.push_back("exhaustive_behavioural");
+  v.push_back("rand_multipliers");
   return v;
 }
 
 Suite make_suite(const std::string& name) {
   if (name == "exhaustive") return exhaustive();
   if (name == "rand_mixed") return random_mixed();
+  if (name == "exhaustive_array") return exhaustive_with(gen::Multiplier::Array);
+  if (name == "exhaustive_behavioural") return exhaustive_with(gen::Multiplier::Behavioural);
+  if (name == "rand_multipliers") return random_multipliers();
   int i = 0;
   for (const char* p : kPresets) {
     if (name == std::string("rand_") + p) return random_preset(p, i);
@@ -226,6 +274,12 @@ std::vector<gen::PeSpec> lint_specs() {
     ++k;
   }
   for (const gen::PeSpec& s : random_mixed().pes) {
+    gen::PeSpec c = s;
+    c.module_name = name();
+    v.push_back(c);
+  }
+  for (const gen::PeSpec& s : random_multipliers().pes) {
+    if (s.multiplier == gen::kDefaultMultiplier) continue;  // covered above
     gen::PeSpec c = s;
     c.module_name = name();
     v.push_back(c);
