@@ -20,7 +20,7 @@ namespace {
 const char* kUsage =
     "usage: macforge synth --config CFG [--liberty FILE] [--out DIR] [--json] [--pe-only | --flat]\n"
     "                      [--no-energy] [--cycles N] [--clock-ghz F] [--seed S] [-j N]\n"
-    "                      [--clock-ns T] [--no-timing]\n"
+    "                      [--clock-ns T] [--no-timing] [--activity sim|uniform:A] [--crosscheck-power]\n"
     "       macforge synth --compare F1,F2[,A+B...] [--lanes L] [--liberty FILE] [--out DIR] [--json]\n\n"
     "Synthesizes the PE of CONFIG once with Yosys 0.23 (partitioned into lane multipliers,\n"
     "alignment/normalization, adder tree, scale logic, accumulators, registers), then the array\n"
@@ -40,6 +40,11 @@ const char* kUsage =
     "a clock of period T on clk and input/output delays 0: critical path, fmax, slack, met, and the\n"
     "parts the worst path runs through (docs/timing.md). An unmet clock is a result, not an error;\n"
     "a Liberty without delay tables reports timing as unavailable. --no-timing skips OpenSTA.\n"
+    "--activity uniform:A: every non-clock net toggles A per clock cycle (0 < A <= 1), no gate-level\n"
+    "simulation (default sim). --crosscheck-power: OpenSTA's report_power on the same PE netlist and\n"
+    "Liberty beside macforge's energy model, (a) at uniform activity (A of --activity, else 0.2) and\n"
+    "(b) with a simulation, OpenSTA's vectorless propagation from the measured input toggle rate\n"
+    "(docs/energy.md, \"Cross-check with OpenSTA\").\n"
     "--compare: one PE per format at equal throughput (--lanes element pairs per cycle, default 16;\n"
     "A+B = a mixed design, the narrower format at L lanes and the wider at L*narrow/wide bits), a\n"
     "Markdown + CSV table of area and energy normalized to the first entry (DIR/compare.md,\n"
@@ -66,7 +71,9 @@ int cmd_synth(const std::vector<std::string>& args) {
       "compare", po::value<std::string>(), "F1,F2,...: one PE per format, normalized table")(
       "lanes", po::value<int>()->default_value(16), "with --compare: element pairs per cycle")(
       "clock-ns", po::value<double>(), "timing constraint T in ns (default: 1.0 built-in, 5.0 real Liberty)")(
-      "no-timing", po::bool_switch(), "skip the OpenSTA timing");
+      "no-timing", po::bool_switch(), "skip the OpenSTA timing")(
+      "activity", po::value<std::string>()->default_value("sim"), "sim | uniform:A (toggles per net per cycle)")(
+      "crosscheck-power", po::bool_switch(), "OpenSTA report_power beside the energy model");
   po::variables_map vm;
   if (!parse_options("synth", kUsage, desc, args, vm)) return 0;
 
@@ -90,6 +97,13 @@ int cmd_synth(const std::vector<std::string>& args) {
                        std::to_string(so.clock_ns) + ")");
   }
   so.timing = !vm["no-timing"].as<bool>();
+  so.activity = vm["activity"].as<std::string>();
+  try {
+    synth::parse_activity(so.activity);
+  } catch (const synth::InputError& e) {
+    throw UsageError(e.what());
+  }
+  so.crosscheck_power = vm["crosscheck-power"].as<bool>();
   if (so.pe_only && so.flat) throw UsageError("--pe-only and --flat exclude each other");
   bool json = vm["json"].as<bool>();
 

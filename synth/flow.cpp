@@ -174,13 +174,25 @@ SynthReport run_synth(const gen::ArrayConfig& cfg, const SynthOptions& opt) {
   // 4. energy of the PE
   EnergyParams ep;
   ep.clock_hz = opt.clock_hz;
-  if (opt.energy) {
+  const double uniform_a = parse_activity(opt.activity);  // < 0: gate-level simulation
+  R.activity_mode = opt.activity;
+  std::vector<double> sim_toggles;
+  int64_t sim_cycles = 0;
+  if (opt.energy && uniform_a >= 0) {
+    const int64_t cyc = opt.cycles;
+    R.pe_energy.realistic =
+        compute_energy(pe_flat, L->lib, uniform_toggles(pe_flat, uniform_a, cyc), cyc, cyc * cfg.lanes, ep);
+    R.pe_energy.stimulus = "none: uniform activity " + opt.activity + " (every non-clock net, clock nets 2 per cycle; one chunk of lanes MACs per cycle)";
+    R.pe_energy.done = true;
+  } else if (opt.energy) {
     Stimulus real = make_pe_stimulus(spec, StimKind::Realistic, opt.cycles, opt.seed);
     std::string models = L->builtin ? read_text(L->models) : cell_models_verilog(L->lib, used_cells(pe_flat));
     R.models = L->builtin ? L->models : D + "/sim/cells.v (generated from the Liberty functions)";
     GateSim gs = build_gate_sim(pe_flat, real.ports, models, D, opt.jobs);
     R.t_verilator = gs.build_seconds;
     Activity a = run_gate_sim(gs, pe_flat, real, "realistic");
+    sim_toggles = a.toggles;
+    sim_cycles = a.cycles;
     R.t_sim += a.seconds;
     R.pe_energy.realistic = compute_energy(pe_flat, L->lib, a.toggles, a.cycles, a.macs, ep);
     R.pe_energy.stimulus = real.description;
@@ -196,6 +208,20 @@ SynthReport run_synth(const gen::ArrayConfig& cfg, const SynthOptions& opt) {
       R.pe_energy.results_checked += u.results;
     }
     R.pe_energy.done = true;
+  }
+  if (opt.crosscheck_power) {
+    PowerCrosscheck& X = R.power_crosscheck;
+    X.clock_hz = opt.clock_hz;
+    X.wire_loads = "macforge's wire estimate (" + wire_model(L->lib).description +
+                   ") given to OpenSTA as set_load on every cell-driven net";
+    std::string liberty = fs::absolute(L->yosys_liberty).string();
+    X.uniform = check_power_uniform(pe_flat, L->lib, liberty, D, uniform_a >= 0 ? uniform_a : opt.crosscheck_activity, ep);
+    if (!sim_toggles.empty()) {
+      X.vectorless = check_power_vectorless(pe_flat, L->lib, liberty, D, sim_toggles, sim_cycles,
+                                            R.pe_energy.realistic.input_toggle_rate, ep);
+      X.has_vectorless = true;
+    }
+    X.done = true;
   }
 
   // 5. the array
@@ -360,6 +386,9 @@ SynthReport run_synth(const gen::ArrayConfig& cfg, const SynthOptions& opt) {
     T.met = T.slack_ns >= 0;
     R.t_sta = T.seconds;
   }
+  if (uniform_a >= 0 && R.pe_energy.done)
+    R.energy_method = "uniform activity " + opt.activity + " toggles per net per clock cycle, clock nets 2 (no simulation)" +
+                      (R.array && !R.flat ? "; array-level logic at the same rate" : "");
   R.t_total = since(t_start);
   R.report_json = D + "/report.json";
   R.report_txt = D + "/report.txt";

@@ -20,6 +20,7 @@
 #include "synth/energy.hpp"
 #include "synth/lib_prep.hpp"
 #include "synth/netlist_stats.hpp"
+#include "synth/power_crosscheck.hpp"
 
 namespace macforge::synth {
 
@@ -60,6 +61,11 @@ struct SynthOptions {
   double clock_ns = 0;      // timing constraint T; 0: the library's default (1.0 ns built-in)
   bool timing = true;       // run OpenSTA after mapping
   int jobs = 1;             // make -j of the Verilator build
+  // "sim": toggles from the gate-level simulation; "uniform:A": every non-clock
+  // net toggles A per clock cycle, no simulation (synth/power_crosscheck.hpp)
+  std::string activity = "sim";
+  bool crosscheck_power = false;   // OpenSTA report_power beside the energy model
+  double crosscheck_activity = 0.2;  // A of the uniform cross-check unless activity is uniform:A
   const PreparedLibrary* prepared = nullptr;  // reuse a prepared library (compare)
 };
 
@@ -111,6 +117,8 @@ struct SynthReport {
   double mean_toggle_rate = 0;
   double clock_hz = 0;
   std::string energy_method;
+  std::string activity_mode;  // "sim" or "uniform:A"
+  PowerCrosscheck power_crosscheck;  // --crosscheck-power
   // static timing (OpenSTA)
   TimingReport timing;
   // timing, seconds

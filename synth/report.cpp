@@ -185,6 +185,8 @@ std::string report_json(const SynthReport& r) {
       << json_num(r.array_area_yosys) << ", \"area_by_part_um2\": " << json_map(r.glue.area_by_part)
       << ", \"cells\": " << r.glue.cells - r.pe_count << ", \"flops\": " << r.glue.flops - r.pe_count << "},\n";
   if (r.flat) o << "  \"array_area_yosys_um2\": " << json_num(r.array_area_yosys) << ",\n";
+  o << "  \"activity\": " << json_str(r.activity_mode) << ",\n";
+  o << "  \"power_crosscheck\": " << power_crosscheck_json(r.power_crosscheck) << ",\n";
   o << timing_json(r.timing);
   o << "  \"timing_s\": {\"generate\": " << json_num(r.t_generate) << ", \"yosys_pe\": " << json_num(r.t_yosys_pe)
     << ", \"yosys_array\": " << json_num(r.t_yosys_array) << ", \"verilator_build\": " << json_num(r.t_verilator)
@@ -258,6 +260,7 @@ std::string report_text(const SynthReport& r) {
     }
     o << "  method: " << r.energy_method << "\n  wires: " << e.wire_model << "\n";
   }
+  o << power_crosscheck_text(r.power_crosscheck);
   o << "\ntime: yosys " << fx(r.t_yosys_pe + r.t_yosys_array, 1) << " s, verilator " << fx(r.t_verilator, 1)
     << " s, simulation " << fx(r.t_sim, 1) << " s, sta " << fx(r.t_sta, 1) << " s, total " << fx(r.t_total, 1)
     << " s\n";
