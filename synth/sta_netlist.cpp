@@ -74,6 +74,11 @@ std::string sta_netlist_verilog(const FlatNetlist& n, const std::string& module)
   for (const std::string& pn : port_names)
     while (pn.compare(0, wprefix.size(), wprefix) == 0) wprefix += "_";
   std::vector<bool> is_wire(size_t(n.nets), false);
+  // outputs nothing reads (e.g. an unused full-adder sum) keep their wire,
+  // declared apart under a lint waiver (verilator -Wall: UNUSEDSIGNAL)
+  std::vector<bool> dangling(size_t(n.nets), false);
+  for (int x = 0; x < n.nets; ++x)
+    dangling[size_t(x)] = name[size_t(x)].empty() && n.loads[size_t(x)].empty();
   for (int x = 0; x < n.nets; ++x)
     if (name[size_t(x)].empty()) {
       name[size_t(x)] = wprefix + std::to_string(x);
@@ -91,12 +96,28 @@ std::string sta_netlist_verilog(const FlatNetlist& n, const std::string& module)
   for (size_t i = 0; i < n.ports.size(); ++i) o << (i ? ", " : "") << vname(n.ports[i].name);
   o << ");\n";
   for (const FlatPort& p : n.ports) {
+    // inputs the synthesized logic does not read (e.g. a scale bit a format
+    // never uses) are declared under a lint waiver
+    bool unread = false;
+    for (int x : p.nets)
+      if (p.input && x >= 0 && n.loads[size_t(x)].empty()) unread = true;
+    if (unread) o << "  // verilator lint_off UNUSEDSIGNAL\n";
     o << "  " << (p.input ? "input " : "output ");
     if (p.width > 1) o << "[" << p.width - 1 << ":0] ";
     o << vname(p.name) << ";\n";
+    if (unread) o << "  // verilator lint_on UNUSEDSIGNAL\n";
   }
-  for (int x = 0; x < n.nets; ++x)
-    if (is_wire[size_t(x)]) o << "  wire " << name[size_t(x)] << ";\n";
+  bool any_dangling = false;
+  for (int x = 0; x < n.nets; ++x) {
+    if (is_wire[size_t(x)] && !dangling[size_t(x)]) o << "  wire " << name[size_t(x)] << ";\n";
+    any_dangling = any_dangling || (is_wire[size_t(x)] && dangling[size_t(x)]);
+  }
+  if (any_dangling) {
+    o << "  // verilator lint_off UNUSEDSIGNAL\n";
+    for (int x = 0; x < n.nets; ++x)
+      if (is_wire[size_t(x)] && dangling[size_t(x)]) o << "  wire " << name[size_t(x)] << ";\n";
+    o << "  // verilator lint_on UNUSEDSIGNAL\n";
+  }
   for (size_t ci = 0; ci < n.cells.size(); ++ci) {
     const FlatCell& c = n.cells[ci];
     o << "  " << vname(c.type) << " " << sta_instance_name(n, ci) << " (";

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -99,9 +100,13 @@ TEST(SynthTiming, BuiltInPeDefaultClockApi) {
   check_timing(r.timing, 1.0);
   EXPECT_FALSE(r.timing.has_array_path);
   EXPECT_GT(r.t_sta, 0.0);
-  // the flow's own netlist and OpenSTA's agree on the design: the worst path
-  // ends at a flip-flop or an output and starts at a flip-flop or an input
   EXPECT_GT(r.area_um2, 0.0);
+  // the netlist written for OpenSTA is lint-clean Verilog (with the cell models)
+  if (!find_program("verilator").empty()) {
+    std::string cmd = "verilator --lint-only -Wall -Wno-DECLFILENAME --top-module " + r.pe_top + " " +
+                      (t / "o/sta_pe.v") + " " + synth_lib_dir() + "/macforge45_cells.v > " + (t / "lint.log") + " 2>&1";
+    EXPECT_EQ(std::system(cmd.c_str()), 0) << read_text(t / "lint.log");
+  }
 }
 
 TEST(SynthTiming, Sky130Pe) {
