@@ -93,20 +93,24 @@ Bundle emit_top_ports(std::ostream& o, const Geometry& g) {
   return c;
 }
 
+// The PE top in datapath order. Three bundles flow down it: the chunk (one
+// cycle's LANES element pairs), the group (after the group accumulator) and
+// the group value (after the block scales); a pipeline cut re-registers the
+// bundle that crosses it.
 void emit_top(std::ostream& o, const Geometry& g) {
-  Bundle c = emit_top_ports(o, g);
-  emit_lanes(o, g, c);
-  if (g.has(Cut::Mul)) register_bundle(o, c, "m", cut_name(Cut::Mul));
-  Leaves leaves = emit_alignment(o, g, c);
-  if (g.has(Cut::Align)) leaves = register_leaves(o, g, c, leaves);
-  emit_chunk_sum(o, g, c, leaves);
-  if (g.has(Cut::Tree)) register_bundle(o, c, "tr", cut_name(Cut::Tree));
-  Bundle gb = emit_group_accumulator(o, g, c);
-  Bundle s = emit_scale(o, g, gb);
-  if (g.has(Cut::Scale)) register_bundle(o, s, "sc", cut_name(Cut::Scale));
-  emit_normalization(o, g, s);
-  if (g.has(Cut::Norm)) register_bundle(o, s, "nr", cut_name(Cut::Norm));
-  emit_float_accumulate(o, g, s);
+  Bundle chunk = emit_top_ports(o, g);
+  emit_lanes(o, g, chunk);  // multiplier.cpp
+  if (g.has(Cut::Mul)) register_bundle(o, chunk, "m", cut_name(Cut::Mul));
+  Leaves leaves = emit_alignment(o, g, chunk);  // alignment.cpp
+  if (g.has(Cut::Align)) leaves = register_leaves(o, g, chunk, leaves);
+  emit_chunk_sum(o, g, chunk, leaves);  // adder_tree.cpp
+  if (g.has(Cut::Tree)) register_bundle(o, chunk, "tr", cut_name(Cut::Tree));
+  Bundle group = emit_group_accumulator(o, g, chunk);  // accumulator.cpp
+  Bundle value = emit_scale(o, g, group);              // scale.cpp
+  if (g.has(Cut::Scale)) register_bundle(o, value, "sc", cut_name(Cut::Scale));
+  emit_normalization(o, g, value);  // normalization.cpp
+  if (g.has(Cut::Norm)) register_bundle(o, value, "nr", cut_name(Cut::Norm));
+  emit_float_accumulate(o, g, value);  // accumulator.cpp
   o << "endmodule\n\n";
 }
 
@@ -138,7 +142,7 @@ PeWidths pe_widths(const PeSpec& spec) {
   w.aligned = g.aligned;
   w.lane_product = g.pow;
   w.lane_exp = g.epw;
-  w.lane_value = (!g.aligned && g.epw == 0) ? g.pow : g.lw;
+  w.lane_value = g.leaf_width();
   w.chunk_sum = g.csw;
   w.group_sum = g.gw;
   w.scaled_sum = g.ssw;
