@@ -184,7 +184,8 @@ void emit_float_accumulate(std::ostream& o, const Geometry& g, const Bundle& n) 
   } else {
     acc_in = n["acc"];
   }
-  o << "  " << g.spec.module_name << "_fadd u_fadd (.acc(" << acc_in << "), .v_sgn(" << n["sgn"] << "), .v_sig(" << n["sig"]
+  const std::string& P = g.spec.module_name;
+  o << "  " << P << "_fadd u_fadd (.acc(" << acc_in << "), .v_sgn(" << n["sgn"] << "), .v_sig(" << n["sig"]
     << "), .v_exp(" << n["exp"] << "), .v_zero(" << n["zero"] << ")";
   if (g.has_nan) o << ", .v_nan(" << n["nan"] << ")";
   if (g.has_inf) o << ", .v_inf(" << n["inf"] << "), .v_isgn(" << n["isgn"] << ")";
