@@ -47,7 +47,7 @@ bool starts(const std::string& s, const char* p) { return s.rfind(p, 0) == 0; }
 }  // namespace
 
 std::vector<SourceSection> pe_sections(const std::string& text, const std::string& file_name) {
-  // section comments of gen/pe_emit.cpp -> part
+  // section comments of the PE top (one part emitter of gen/pe/ each) -> part
   static const std::vector<std::pair<const char*, const char*>> markers = {
       {"// Lane multipliers", "multipliers"},
       {"// Alignment of the lane products", "align_norm"},

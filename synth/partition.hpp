@@ -7,7 +7,8 @@
 // `flatten`, the first entry of `src` is the line of the PE top module it
 // came from (the instantiation line for the lane multipliers, the LZC and
 // the float32 adder), and the generated PE is divided into sections by its
-// comments (gen/pe_emit.cpp): "Lane multipliers", "Alignment", "Adder tree",
+// comments (written by the part emitters of gen/pe/, docs/pe.md):
+// "Lane multipliers", "Alignment", "Adder tree",
 // "Group accumulator", "Group value ... block scales", "Normalization",
 // "Float32 accumulate". Flip-flops of every section go to "registers".
 #pragma once
