@@ -227,6 +227,8 @@ std::string render_ablation_csv(const AblationTable& t) {
   for (double v : t.base_area) o << "," << num(v);
   o << "\n" << q(t.baseline) << ",energy_pj_per_mac,";
   for (double v : t.base_energy) o << "," << num(v);
+  o << "\nslowest format,fmax_mhz,";
+  for (double v : t.min_fmax) o << "," << num(v);
   o << "\n";
   return o.str();
 }
