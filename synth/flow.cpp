@@ -16,6 +16,7 @@
 #include "synth/partition.hpp"
 #include "synth/process.hpp"
 #include "synth/report.hpp"
+#include "synth/sta_netlist.hpp"
 #include "synth/sta_timing.hpp"
 #include "synth/stimulus.hpp"
 #include "synth/yosys_flow.hpp"
@@ -289,10 +290,14 @@ SynthReport run_synth(const gen::ArrayConfig& cfg, const SynthOptions& opt) {
     FlatNetlist af = flatten(ad, g.top, L->lib, part_of_instance, macros);
     R.glue = netlist_stats(af);
     if (run_timing) {
-      // the whole array with every PE inlined: paths between array registers and PE registers
-      NlDesign whole = R.flat ? NlDesign{} : inline_pe(ad, pe_design);
+      // the whole array with every PE inlined as its interface logic (paths
+      // through the PE boundary; the PE run has the paths inside it)
+      NlDesign whole;
+      if (!R.flat)
+        whole = inline_pe(ad, parse_netlist(sta_netlist_verilog(interface_model(pe_flat), spec.module_name),
+                                            "interface model of " + spec.module_name));
       const NlDesign& wd = R.flat ? ad : whole;
-      FlatNetlist wf = R.flat ? af : flatten(wd, g.top, L->lib, part_of_instance);
+      FlatNetlist wf = R.flat ? af : flatten(wd, g.top, L->lib, sta_part_of_instance);
       mark_pe_cells(wf, wd, spec.module_name);
       StaTiming st = time_netlist(wf, g.top, fs::absolute(L->yosys_liberty).string(), R.timing.clock_ns, D, "sta_array");
       R.timing.array_path = st.path;

@@ -1,12 +1,14 @@
 #include "synth/sta_timing.hpp"
 
 #include <cstdio>
+#include <deque>
 #include <regex>
 #include <set>
 #include <sstream>
 #include <vector>
 
 #include "synth/errors.hpp"
+#include "synth/partition.hpp"
 #include "synth/process.hpp"
 #include "synth/sta_netlist.hpp"
 #include "synth/sta_run.hpp"
@@ -171,6 +173,113 @@ void mark_pe_cells(FlatNetlist& n, const NlDesign& d, const std::string& pe_modu
         in_pe = pe_insts.count(c.path.substr(cut[a], cut[b] - 1 - cut[a])) > 0;
     if (in_pe) c.part = "pe_" + c.part;
   }
+}
+
+FlatNetlist interface_model(const FlatNetlist& pe) {
+  size_t nc = pe.cells.size();
+  std::vector<char> keep(nc, 0);  // 1: on an interface path, 2: a side load only
+  std::vector<bool> seen(size_t(pe.nets), false);
+  std::deque<int> q;
+  auto push = [&](int x) {
+    if (x >= 0 && !seen[size_t(x)]) {
+      seen[size_t(x)] = true;
+      q.push_back(x);
+    }
+  };
+  // forward from the inputs (the clock net would reach every flip-flop)
+  for (const FlatPort& p : pe.ports)
+    if (p.input && p.name != "clk")
+      for (int x : p.nets) push(x);
+  while (!q.empty()) {
+    int x = q.front();
+    q.pop_front();
+    for (const auto& [ci, pin] : pe.loads[size_t(x)]) {
+      keep[size_t(ci)] = 1;
+      if (pe.cells[size_t(ci)].seq) continue;  // a path ends at a flip-flop
+      for (const FlatPin& fp : pe.cells[size_t(ci)].pins)
+        if (fp.output) push(fp.net);
+    }
+  }
+  // backward from the outputs
+  std::fill(seen.begin(), seen.end(), false);
+  for (const FlatPort& p : pe.ports)
+    if (!p.input)
+      for (int x : p.nets) push(x);
+  while (!q.empty()) {
+    int x = q.front();
+    q.pop_front();
+    int ci = pe.driver_cell[size_t(x)];
+    if (ci < 0) continue;
+    keep[size_t(ci)] = 1;
+    if (pe.cells[size_t(ci)].seq) continue;  // a path starts at a flip-flop
+    for (const FlatPin& fp : pe.cells[size_t(ci)].pins)
+      if (!fp.output) push(fp.net);
+  }
+  // side loads: everything else on a net a kept cell drives or reads
+  for (size_t ci = 0; ci < nc; ++ci) {
+    if (keep[ci] != 1) continue;
+    for (const FlatPin& fp : pe.cells[ci].pins)
+      if (fp.net >= 0)
+        for (const auto& [lc, pin] : pe.loads[size_t(fp.net)])
+          if (!keep[size_t(lc)]) keep[size_t(lc)] = 2;
+  }
+  // the reduced netlist, nets renumbered densely
+  FlatNetlist m;
+  m.top = pe.top;
+  std::vector<int> id(size_t(pe.nets), -1);
+  auto net = [&](int x) {
+    if (x < 0) return x;
+    if (id[size_t(x)] < 0) id[size_t(x)] = m.nets++;
+    return id[size_t(x)];
+  };
+  for (const FlatPort& p : pe.ports) {
+    FlatPort np = p;
+    for (int& x : np.nets) x = net(x);
+    m.ports.push_back(np);
+  }
+  for (size_t ci = 0; ci < nc; ++ci) {
+    if (!keep[ci]) continue;
+    FlatCell c = pe.cells[ci];
+    std::vector<FlatPin> pins;
+    for (const FlatPin& fp : c.pins) {
+      if (keep[ci] == 2 && fp.output) continue;  // a side load drives nothing
+      FlatPin np = fp;
+      np.net = net(fp.net);
+      pins.push_back(np);
+    }
+    c.pins = pins;
+    m.cells.push_back(std::move(c));
+  }
+  m.driver_cell.assign(size_t(m.nets), -1);
+  m.driver_pin.assign(size_t(m.nets), "");
+  m.is_input.assign(size_t(m.nets), false);
+  m.loads.assign(size_t(m.nets), {});
+  for (const FlatPort& p : m.ports)
+    if (p.input)
+      for (int x : p.nets)
+        if (x >= 0) m.is_input[size_t(x)] = true;
+  for (size_t ci = 0; ci < m.cells.size(); ++ci)
+    for (const FlatPin& fp : m.cells[ci].pins) {
+      if (fp.net < 0) continue;
+      if (fp.output) {
+        m.driver_cell[size_t(fp.net)] = int(ci);
+        m.driver_pin[size_t(fp.net)] = fp.pin;
+      } else {
+        m.loads[size_t(fp.net)].push_back({int(ci), fp.pin});
+      }
+    }
+  return m;
+}
+
+std::string sta_part_of_instance(const std::string& first_instance) {
+  size_t sep = first_instance.rfind("__");
+  if (sep != std::string::npos && sep > 0 && sep + 2 < first_instance.size() &&
+      first_instance.find_first_not_of("0123456789", sep + 2) == std::string::npos) {
+    std::string p = first_instance.substr(0, sep);
+    for (const std::string& k : kParts)
+      if (k == p) return p;
+  }
+  return part_of_instance(first_instance);
 }
 
 }  // namespace macforge::synth

@@ -51,6 +51,18 @@ StaTiming time_netlist(const FlatNetlist& n, const std::string& module, const st
 // The array netlist (the PE a black box) with the PE's synthesized modules
 // added in place of the black box, for flatten() to inline every PE.
 NlDesign inline_pe(const NlDesign& array, const NlDesign& pe);
+// The PE's interface logic model for the array run: the cells on paths from
+// the PE's inputs (except clk) up to the first flip-flops and from the last
+// flip-flops to its outputs (input-to-output paths too), plus every cell
+// loading a net of those paths, with its outputs left open, so that each
+// kept net has its full load. Paths between the PE's own registers are left
+// out: the PE run times them. The arrival times of every path through the
+// PE boundary are the same as with the whole PE netlist.
+FlatNetlist interface_model(const FlatNetlist& pe);
+// part_of_instance, and also the part in instance names `<part>__<n>` of
+// sta_netlist_verilog (the interface model is read back from that text).
+std::string sta_part_of_instance(const std::string& first_instance);
+
 // Prefixes "pe_" to the part of every cell inside an instance of module
 // `pe_module` (array timing: which parts of the path are in a PE).
 void mark_pe_cells(FlatNetlist& n, const NlDesign& d, const std::string& pe_module);

@@ -365,5 +365,44 @@ endmodule
   EXPECT_EQ(st.path.parts, (std::vector<std::string>{"other", "pe_multipliers", "pe_other"}));
 }
 
+
+TEST(StaTiming, InterfaceModelKeepsBoundaryPathsAndTheirLoads) {
+  // a -> i1 -> r1 and a -> i1 -> s (input cone), r1 -> i2 -> i3 -> r2
+  // (inside: only i2 stays, as r1's load), r2 -> b -> y (output path)
+  const char* pe = R"(module pe(clk, a, y);
+  input clk;
+  input a;
+  output y;
+  wire n1, q1, n2, n3, q2, ns;
+  INV_X1 i1 (.A(a), .ZN(n1));
+  INV_X1 s (.A(n1), .ZN(ns));
+  DFF_X1 r1 (.D(n1), .CK(clk), .Q(q1));
+  INV_X1 i2 (.A(q1), .ZN(n2));
+  INV_X1 i3 (.A(n2), .ZN(n3));
+  DFF_X1 r2 (.D(n3), .CK(clk), .Q(q2));
+  BUF_X1 b (.A(q2), .Z(y));
+endmodule
+)";
+  Library lib = read_liberty(synth_lib_dir() + "/macforge45.lib");
+  FlatNetlist f = flatten(parse_netlist(pe, "pe.v"), "pe", lib, part_of_instance);
+  FlatNetlist m = interface_model(f);
+  std::map<std::string, size_t> pins;  // instance -> connected pins
+  for (const FlatCell& c : m.cells) pins[c.path] = c.pins.size();
+  EXPECT_EQ(pins.count("i3"), 0u);
+  EXPECT_EQ(pins["i1"], 2u);
+  EXPECT_EQ(pins["s"], 2u);   // in the input's fan-out cone
+  EXPECT_EQ(pins["i2"], 1u);  // r1's load, output open
+  EXPECT_EQ(pins["r1"], 3u);
+  EXPECT_EQ(pins["r2"], 3u);
+  EXPECT_EQ(pins["b"], 2u);
+  EXPECT_EQ(m.cells.size(), 6u);
+  // and it reads back (the flow inlines it into the array from this text)
+  NlDesign back = parse_netlist(sta_netlist_verilog(m, "pe"), "ilm.v");
+  FlatNetlist g = flatten(back, "pe", lib, sta_part_of_instance);
+  EXPECT_EQ(g.cells.size(), 6u);
+  EXPECT_EQ(sta_part_of_instance("accumulator__12"), "accumulator");
+  EXPECT_EQ(sta_part_of_instance("nopart__12"), "other");
+}
+
 }  // namespace
 }  // namespace macforge::synth
