@@ -246,7 +246,7 @@ std::string report_text(const SynthReport& r) {
   if (r.pe_energy.done) {
     const EnergyResult& e = r.pe_energy.realistic;
     o << "\nenergy at " << fx(e.clock_hz / 1e9, 2) << " GHz, " << fx(e.voltage, 2) << " V: " << fx(r.energy_pj_per_mac, 4)
-      << " pJ/MAC realistic";
+      << (r.activity_mode.empty() || r.activity_mode == "sim" ? " pJ/MAC realistic" : " pJ/MAC at " + r.activity_mode + " (no simulation)");
     if (r.pe_energy.has_uniform) o << ", " << fx(r.energy_uniform_pj_per_mac, 4) << " pJ/MAC uniform codes";
     o << "\n  mean toggle rate " << fx(r.mean_toggle_rate, 4) << " per net per cycle; " << r.pe_energy.results_checked
       << " results checked against the reference\n";
