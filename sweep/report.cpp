@@ -146,11 +146,15 @@ AblationTable ablation_table(const json& m, const std::map<std::string, json>& r
         ew += u * get(l, 2) * get(l, 1);
         w += u * get(l, 2);
       }
-      comp[c["name"]] = {a, w > 0 ? ew / w : NAN};
+      comp[c["name"]] = {w > 0 ? a / w : NAN, w > 0 ? ew / w : NAN};
     }
+    // Area at equal throughput: per MAC per cycle (area / lanes), as formats
+    // may have different lanes (the paper's 32 for MX, 16 for NV); energy is
+    // per MAC already.
+    auto per = [&](const std::string& l, int i) { return i == 0 ? get(l, 0) / get(l, 2) : get(l, 1); };
     size_t k = 0;
     for (const std::string& l : ratios)
-      for (int i = 0; i < 2; ++i) t.rows[k++].values.push_back(get(l, i) / get(t.baseline, i));
+      for (int i = 0; i < 2; ++i) t.rows[k++].values.push_back(per(l, i) / per(t.baseline, i));
     for (const json& c : m["composites"])
       if (c["name"] != cbase)
         for (int i = 0; i < 2; ++i) {
@@ -176,8 +180,9 @@ std::string render_ablation_md(const AblationTable& t) {
   std::ostringstream o;
   o << "## " << (t.title.empty() ? "Ablation" : md_escape(t.title)) << "\n\n"
     << "Each column is the previous one with one setting changed (the row `change`); ratios are to `" << t.baseline
-    << "` of the same column, composites to the composite baseline. `n/a`: the column's point has no result "
-       "(see the notes).\n\n";
+    << "` of the same column, composites to the composite baseline. Area is compared at equal throughput: area per "
+       "MAC per cycle (the unit's area / its lanes; a composite's summed area / its summed lanes); energy is per MAC. "
+       "`n/a`: the column's point has no result (see the notes).\n\n";
   o << "| | published |";
   for (const std::string& c : t.columns) o << " " << md_escape(c) << " |";
   o << "\n|---|---|";
@@ -192,7 +197,7 @@ std::string render_ablation_md(const AblationTable& t) {
     for (double v : r.values) o << " " << fixed(v, 2) << " |";
     o << "\n";
   }
-  o << "| " << t.baseline << " area um^2 | |";
+  o << "| " << t.baseline << " area um^2 (the whole unit) | |";
   for (double v : t.base_area) o << " " << fixed(v, 0) << " |";
   o << "\n| " << t.baseline << " energy pJ/MAC | |";
   for (double v : t.base_energy) o << " " << fixed(v, 4) << " |";

@@ -61,8 +61,9 @@ struct ReportData {
 std::string render_report(const ReportData& rd, size_t ok, size_t failed, size_t missing);
 
 // The Table 5 ablation (docs/sweeps.md section 10): one column per ablation
-// step, rows = area and energy ratios to the baseline format (and of the
-// composites to the composite baseline), the published values first.
+// step, rows = area (per MAC per cycle: area / lanes) and energy (per MAC)
+// ratios to the baseline format (and of the composites to the composite
+// baseline), the published values first.
 struct AblationRow {
   std::string name, metric;  // "mxint8 / mxfp8_e4m3", "area" | "energy"
   double paper = NAN;

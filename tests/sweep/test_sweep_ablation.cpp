@@ -256,13 +256,15 @@ TEST(SweepAblation, TableRatiosAndCompositesByHand) {
   EXPECT_EQ(t.rows[4].name, "I+J / F+G");
   EXPECT_DOUBLE_EQ(t.rows[4].paper, 0.66);
   EXPECT_TRUE(std::isnan(t.rows[5].paper));
-  // Composite area: (600 + 2*150) / (800 + 2*300); energy weighted by
-  // units x lanes: (32*0.8 + 2*16*0.4) / 64 over (32*1.6 + 2*16*1.2) / 64.
-  EXPECT_DOUBLE_EQ(t.rows[4].values[0], 900.0 / 1400.0);
+  // Composite area per MAC/cycle: (600 + 2*150) / (32 + 2*16) over
+  // (800 + 2*300) / 64; energy weighted by units x lanes: (32*0.8 + 2*16*0.4)
+  // / 64 over (32*1.6 + 2*16*1.2) / 64.
+  EXPECT_DOUBLE_EQ(t.rows[4].values[0], (900.0 / 64) / (1400.0 / 64));
   EXPECT_DOUBLE_EQ(t.rows[5].values[0], (32 * 0.8 + 32 * 0.4) / (32 * 1.6 + 32 * 1.2));
   // Column 1 misses J: its composite is n/a, the rest is there, and a note says why.
   EXPECT_TRUE(std::isnan(t.rows[4].values[1]));
-  EXPECT_DOUBLE_EQ(t.rows[2].values[1], 400.0 / 1000.0);
+  // Area per lane: G has 16 lanes, F 32.
+  EXPECT_DOUBLE_EQ(t.rows[2].values[1], (400.0 / 16) / (1000.0 / 32));
   ASSERT_EQ(t.notes.size(), 1u);
   EXPECT_EQ(t.notes[0], "flip-flops in: no result for J");
   EXPECT_DOUBLE_EQ(t.base_area[0], 800);
@@ -273,12 +275,12 @@ TEST(SweepAblation, TableRatiosAndCompositesByHand) {
   EXPECT_NE(md.find("| | published | paper | flip-flops in |"), std::string::npos) << md;
   EXPECT_NE(md.find("| I / F area | 0.79 | 0.75 | 0.70 |"), std::string::npos) << md;
   EXPECT_NE(md.find("| I+J / F+G area | 0.66 | 0.64 | n/a |"), std::string::npos) << md;
-  EXPECT_NE(md.find("| F area um^2 | | 800 | 1000 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| F area um^2 (the whole unit) | | 800 | 1000 |"), std::string::npos) << md;
   EXPECT_NE(md.find("| change | | (base) | area_scope: all |"), std::string::npos) << md;
   std::string csv = render_ablation_csv(t);
   EXPECT_NE(csv.find("I / F,area,0.79,0.75,0.7\n"), std::string::npos) << csv;
   json j = ablation_json(t);
-  EXPECT_DOUBLE_EQ(j["columns"][1]["ratios"]["G / F"]["area"].get<double>(), 0.4);
+  EXPECT_DOUBLE_EQ(j["columns"][1]["ratios"]["G / F"]["area"].get<double>(), 0.8);
   EXPECT_TRUE(j["columns"][1]["ratios"]["I+J / F+G"]["area"].is_null());
 }
 
