@@ -23,6 +23,7 @@ std::string sta_power_script(const StaPowerJob& j) {
   // Paths from unconstrained inputs have no clock, and OpenSTA would take the
   // activity of their pins per second instead of per clock period.
   o << "set_input_delay 0 -clock clk [delete_from_list [all_inputs] [get_ports clk]]\n";
+  if (j.nominal_slews) o << "set_assigned_transition " << buf << " [get_pins */*]\n";
   for (const auto& [pin, c] : j.net_loads) {
     std::snprintf(buf, sizeof buf, "%.9g", c);
     o << "set_load " << buf << " [get_nets -of_objects [get_pins " << tcl_quote(pin) << "]]\n";

@@ -41,6 +41,11 @@ struct StaPowerJob {
   bool global = true;                 // true: -global -activity A on every pin; false: A at the inputs, propagated
   double activity = 0.1;              // transitions per clock period
   double input_slew_ns = 0.1;         // set_input_transition on the inputs (macforge's nominal slew)
+  // set_assigned_transition input_slew_ns on every cell pin too: OpenSTA then
+  // reads the power tables at macforge's nominal slew instead of the slews it
+  // computes from the delay tables (docs/energy.md: IHP's internal power is
+  // 3 to 7% higher at the computed slews)
+  bool nominal_slews = true;
   // set_load on the net driven by "instance/pin": extra (wire) capacitance in pF
   std::vector<std::pair<std::string, double>> net_loads;
 };
