@@ -99,11 +99,15 @@ Bundle emit_top_ports(std::ostream& o, const Geometry& g) {
 // bundle that crosses it.
 void emit_top(std::ostream& o, const Geometry& g) {
   Bundle chunk = emit_top_ports(o, g);
-  emit_lanes(o, g, chunk);  // multiplier.cpp
-  if (g.has(Cut::Mul)) register_bundle(o, chunk, "m", cut_name(Cut::Mul));
-  Leaves leaves = emit_alignment(o, g, chunk);  // alignment.cpp
-  if (g.has(Cut::Align)) leaves = register_leaves(o, g, chunk, leaves);
-  emit_chunk_sum(o, g, chunk, leaves);  // adder_tree.cpp
+  if (fused_lanes(g)) {
+    emit_fused_lanes(o, g, chunk);  // multiplier.cpp: lanes + adder tree in one compressor tree
+  } else {
+    emit_lanes(o, g, chunk);  // multiplier.cpp
+    if (g.has(Cut::Mul)) register_bundle(o, chunk, "m", cut_name(Cut::Mul));
+    Leaves leaves = emit_alignment(o, g, chunk);  // alignment.cpp
+    if (g.has(Cut::Align)) leaves = register_leaves(o, g, chunk, leaves);
+    emit_chunk_sum(o, g, chunk, leaves);  // adder_tree.cpp
+  }
   if (g.has(Cut::Tree)) register_bundle(o, chunk, "tr", cut_name(Cut::Tree));
   Bundle group = emit_group_accumulator(o, g, chunk);  // accumulator.cpp
   Bundle value = emit_scale(o, g, group);              // scale.cpp

@@ -1,6 +1,6 @@
 #include "gen/pe/array_multiplier.hpp"
 
-namespace macforge::gen {
+namespace macforge::gen::pe {
 
 void add_array_products(BitMatrix& m, const MulOperand& a, const MulOperand& b, int shift) {
   for (int i = 0; i < a.width; ++i) {
@@ -19,4 +19,4 @@ void add_array_products(BitMatrix& m, const MulOperand& a, const MulOperand& b, 
   }
 }
 
-}  // namespace macforge::gen
+}  // namespace macforge::gen::pe

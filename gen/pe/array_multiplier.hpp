@@ -16,7 +16,7 @@
 
 #include "gen/pe/compressor_tree.hpp"
 
-namespace macforge::gen {
+namespace macforge::gen::pe {
 
 // Adds a * b * 2^shift to m: bit (i, j) is a[i] & b[j] at weight 2^(i+j);
 // a bit whose weight is negative (exactly one of a[i], b[j] is the sign bit
@@ -24,4 +24,4 @@ namespace macforge::gen {
 // (since -t = (1 - t) - 1), so the matrix holds no negative bits.
 void add_array_products(BitMatrix& m, const MulOperand& a, const MulOperand& b, int shift);
 
-}  // namespace macforge::gen
+}  // namespace macforge::gen::pe

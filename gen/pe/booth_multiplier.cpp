@@ -5,7 +5,7 @@
 
 #include "gen/pe/array_multiplier.hpp"
 
-namespace macforge::gen {
+namespace macforge::gen::pe {
 namespace {
 
 // Booth digits of an operand: its two's-complement width (one more bit when
@@ -32,6 +32,8 @@ void add_booth_products(std::ostream& o, BitMatrix& m, const MulOperand& a_in, c
   const int n = x.width + (x.is_signed ? 0 : 1);  // x as an n-bit signed value
   const int digits = booth_digits(y);
   for (int i = 0; i < digits; ++i) {
+    const int base = shift + 2 * i;
+    if (base >= m.width) break;  // rows above the result: no wires (they would be unused)
     const std::string g = prefix + "_g" + std::to_string(i);
     std::string y2 = y.bit(2 * i + 1), y1 = y.bit(2 * i), y0 = y.bit(2 * i - 1);
     // d = -2*y2 + y1 + y0: |d| = 1 when y1 != y0, |d| = 2 for 100 / 011;
@@ -39,7 +41,6 @@ void add_booth_products(std::ostream& o, BitMatrix& m, const MulOperand& a_in, c
     std::string one = net(o, g + "_one", bit_xor(y1, y0));
     std::string two = net(o, g + "_two", bit_and(bit_not(one), bit_xor(y2, y1)));
     std::string neg = y2;
-    const int base = shift + 2 * i;
     for (int j = 0; j <= n; ++j) {
       if (base + j >= m.width) break;  // above the result: no wire (it would be unused)
       std::string sel = bit_or(bit_and(one, x.bit(j)), bit_and(two, x.bit(j - 1)));
@@ -64,7 +65,7 @@ void add_products(std::ostream& o, BitMatrix& m, PpKind kind, const MulOperand& 
     add_array_products(m, a, b, shift);
 }
 
-void emit_product(std::ostream& o, PpKind kind, const MulOperand& a, const MulOperand& b, int width,
+void emit_tree_product(std::ostream& o, PpKind kind, const MulOperand& a, const MulOperand& b, int width,
                   const std::string& prefix, const std::string& out, FaStyle style) {
   emit_fused_dot(o, kind, {LaneProduct{a, b, 0}}, width, prefix, out, style);
 }
@@ -86,7 +87,7 @@ std::string multiplier_module(const std::string& name, PpKind kind, int na, bool
     << (sa ? "signed " : "unsigned ") << na << " x " << (sb ? "signed " : "unsigned ") << nb << " bits.\n";
   o << "module " << name << " (\n  input  wire [" << na - 1 << ":0] a,\n  input  wire [" << nb - 1
     << ":0] b,\n  output wire [" << W - 1 << ":0] p\n);\n";
-  emit_product(o, kind, MulOperand{"a", na, sa}, MulOperand{"b", nb, sb}, W, "bo", "sum", style);
+  emit_tree_product(o, kind, MulOperand{"a", na, sa}, MulOperand{"b", nb, sb}, W, "bo", "sum", style);
   o << "  assign p = sum;\nendmodule\n";
   return o.str();
 }
@@ -111,4 +112,4 @@ std::string fused_dot_module(const std::string& name, PpKind kind, int lanes, in
   return o.str();
 }
 
-}  // namespace macforge::gen
+}  // namespace macforge::gen::pe

@@ -9,7 +9,7 @@
 
 #include "gen/pe/compressor_tree.hpp"
 
-namespace macforge::gen {
+namespace macforge::gen::pe {
 
 // How partial products are formed: Booth4 (booth_multiplier.cpp) or the
 // AND array with Baugh-Wooley signs (array_multiplier.hpp).
@@ -36,7 +36,7 @@ void add_products(std::ostream& o, BitMatrix& m, PpKind kind, const MulOperand& 
 // Emits (into a module body) `wire [width-1:0] out` = a * b modulo 2^width
 // (exact and sign-/zero-extended whenever width >= a.width + b.width). Wire
 // names start with `prefix`.
-void emit_product(std::ostream& o, PpKind kind, const MulOperand& a, const MulOperand& b, int width,
+void emit_tree_product(std::ostream& o, PpKind kind, const MulOperand& a, const MulOperand& b, int width,
                   const std::string& prefix, const std::string& out, FaStyle style = FaStyle::Add);
 
 // One lane of a fused dot product: a * b * 2^shift.
@@ -60,4 +60,4 @@ std::string multiplier_module(const std::string& name, PpKind kind, int na, bool
 std::string fused_dot_module(const std::string& name, PpKind kind, int lanes, int na, bool sa, int nb, bool sb,
                              const std::vector<int>& shifts, int width, FaStyle style = FaStyle::Add);
 
-}  // namespace macforge::gen
+}  // namespace macforge::gen::pe

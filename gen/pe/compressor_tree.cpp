@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-namespace macforge::gen {
+namespace macforge::gen::pe {
 
 const char* const kZero = "1'b0";
 const char* const kOne = "1'b1";
@@ -178,4 +178,4 @@ TreeStats emit_compressor_tree(std::ostream& o, const BitMatrix& m, const std::s
   return st;
 }
 
-}  // namespace macforge::gen
+}  // namespace macforge::gen::pe

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace macforge::gen {
+namespace macforge::gen::pe {
 
 // One bit as a Verilog expression. The constants are exactly "1'b0" and
 // "1'b1"; the helpers fold them so that the matrix never holds a constant
@@ -79,4 +79,4 @@ enum class FaStyle {
 TreeStats emit_compressor_tree(std::ostream& o, const BitMatrix& m, const std::string& prefix, const std::string& out,
                                FaStyle style = FaStyle::Add);
 
-}  // namespace macforge::gen
+}  // namespace macforge::gen::pe

@@ -3,6 +3,8 @@
 
 #include <vector>
 
+#include "gen/pe/booth_multiplier.hpp"
+
 namespace macforge::gen::pe {
 
 Decode emit_decode(std::ostream& o, const Operand& op, const std::string& v, bool need_zero) {
@@ -41,15 +43,43 @@ Decode emit_decode(std::ostream& o, const Operand& op, const std::string& v, boo
   return d;
 }
 
+namespace {
+
+PpKind pp_kind(Multiplier m) { return m == Multiplier::Array ? PpKind::Array : PpKind::Booth4; }
+
+// A generated multiplier's operand: the signal itself, or a [0:0] copy of a
+// 1-bit one (the generator indexes its bits).
+MulOperand mul_operand(std::ostream& o, const std::string& v, int width, bool is_signed) {
+  if (width > 1) return MulOperand{v, width, is_signed};
+  o << "  wire [0:0] " << v << "_v = " << v << ";\n";
+  return MulOperand{v + "_v", 1, is_signed};
+}
+
+}  // namespace
+
 void emit_product(std::ostream& o, const Geometry& g, const Decode& da, const Decode& db, const std::string& prod) {
   const Operand &A = g.A, &B = g.B;
   int P = g.psw;
+  // pe.multiplier: Yosys' `*`, or partial products and a Dadda tree written
+  // out here (gen/pe/booth_multiplier.hpp, docs/pe.md "Multipliers").
+  const bool gen_mul = g.spec.multiplier != Multiplier::Behavioural;
+  const PpKind kind = pp_kind(g.spec.multiplier);
+  if (gen_mul)
+    o << "  // " << (kind == PpKind::Booth4 ? "Radix-4 Booth" : "AND-array (Baugh-Wooley)")
+      << " partial products, Dadda tree (pe.multiplier: " << multiplier_name(g.spec.multiplier) << ").\n";
   if (A.is_int && B.is_int) {
-    o << "  wire " << rng(P) << prod << " = $signed(" << sext("a", A.bits, P) << ") * $signed(" << sext("b", B.bits, P)
-      << ");\n";
+    if (gen_mul)
+      emit_tree_product(o, kind, mul_operand(o, "a", A.bits, true), mul_operand(o, "b", B.bits, true), P, "bm", prod);
+    else
+      o << "  wire " << rng(P) << prod << " = $signed(" << sext("a", A.bits, P) << ") * $signed("
+        << sext("b", B.bits, P) << ");\n";
   } else if (!A.is_int && !B.is_int) {
-    o << "  wire " << rng(P - 1) << "mag = " << zext(da.sig, A.sig_bits, P - 1) << " * "
-      << zext(db.sig, B.sig_bits, P - 1) << ";\n";
+    if (gen_mul)
+      emit_tree_product(o, kind, mul_operand(o, da.sig, A.sig_bits, false), mul_operand(o, db.sig, B.sig_bits, false),
+                        P - 1, "bm", "mag");
+    else
+      o << "  wire " << rng(P - 1) << "mag = " << zext(da.sig, A.sig_bits, P - 1) << " * "
+        << zext(db.sig, B.sig_bits, P - 1) << ";\n";
     o << "  wire sgn = " << da.sgn << " ^ " << db.sgn << ";\n";
     o << "  // The sign is applied to the narrow product, before any alignment shift.\n";
     o << "  wire " << rng(P) << prod << " = sgn ? -{1'b0, mag} : {1'b0, mag};\n";
@@ -59,8 +89,12 @@ void emit_product(std::ostream& o, const Geometry& g, const Decode& da, const De
     std::string iv = A.is_int ? "a" : "b";
     const Decode& df = A.is_int ? db : da;
     o << "  // Integer times FP significand (signed x unsigned), then the FP sign.\n";
-    o << "  wire " << rng(P) << "qs = $signed(" << sext(iv, I.bits, P) << ") * $signed(" << zext(df.sig, F.sig_bits, P)
-      << ");\n";
+    if (gen_mul)
+      emit_tree_product(o, kind, mul_operand(o, iv, I.bits, true), mul_operand(o, df.sig, F.sig_bits, false), P, "bm",
+                        "qs");
+    else
+      o << "  wire " << rng(P) << "qs = $signed(" << sext(iv, I.bits, P) << ") * $signed("
+        << zext(df.sig, F.sig_bits, P) << ");\n";
     o << "  wire " << rng(P) << prod << " = " << df.sgn << " ? -qs : qs;\n";
   }
 }
@@ -159,6 +193,32 @@ void emit_lanes(std::ostream& o, const Geometry& g, Bundle& c) {
     c.add("pinf", "c_pinf", 1);
     c.add("ninf", "c_ninf", 1);
   }
+}
+
+bool fused_lanes(const Geometry& g) {
+  return g.int_only && g.spec.multiplier != Multiplier::Behavioural && !g.has(Cut::Mul) && !g.has(Cut::Align) &&
+         g.ptrunc == 0 && (!g.aligned || g.umin <= 0);
+}
+
+void emit_fused_lanes(std::ostream& o, const Geometry& g, Bundle& c) {
+  const Operand &A = g.A, &B = g.B;
+  const Multiplier m = g.spec.multiplier;
+  const int shift = g.aligned ? -g.umin : 0;  // aligned:W places every product `shift` bits up
+  o << "\n  // Lane multipliers and adder tree, fused: every lane's "
+    << (m == Multiplier::Booth4 ? "radix-4 Booth" : "AND-array (Baugh-Wooley)")
+    << " partial products\n  // (pe.multiplier: " << multiplier_name(m)
+    << ") summed by one Dadda tree into the chunk sum, as in an INT dot-product unit.\n";
+  std::vector<LaneProduct> lanes;
+  for (int i = 0; i < g.lanes; ++i) {
+    o << "  wire " << rng(A.bits) << "fa" << i << " = " << slice(c["a"], i * A.bits, A.bits) << ";\n";
+    o << "  wire " << rng(B.bits) << "fb" << i << " = " << slice(c["b"], i * B.bits, B.bits) << ";\n";
+    lanes.push_back(
+        LaneProduct{mul_operand(o, "fa" + S(i), A.bits, true), mul_operand(o, "fb" + S(i), B.bits, true), shift});
+  }
+  emit_fused_dot(o, pp_kind(m), lanes, g.csw, "fm", "c_sum");
+  c.drop("a");
+  c.drop("b");
+  c.add("sum", "c_sum", g.csw);
 }
 
 }  // namespace macforge::gen::pe

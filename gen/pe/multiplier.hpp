@@ -2,9 +2,9 @@
 // <name>_mul (one lane: decode both elements, significand product, offset
 // exponent, NaN/Inf flags) and its LANES instances in the PE top.
 //
-// The product itself is one function, emit_product(): another multiplier
-// architecture (a Booth recoder with a compressor tree, say) replaces that
-// function's body and leaves decoding, exponents and flags alone.
+// The product itself is one function, emit_product(): Yosys' `*` or, per
+// pe.multiplier, radix-4 Booth / AND-array partial products with a Dadda tree
+// (booth_multiplier.hpp); decoding, exponents and flags stay the same.
 #pragma once
 
 #include <ostream>
@@ -39,5 +39,17 @@ void emit_mul_module(std::ostream& o, const Geometry& g);
 // a, b) and adds the lane buses lp, le (product exponents), lnz (nonzero, for
 // aligned:W) and the chunk flags nan, pinf, ninf.
 void emit_lanes(std::ostream& o, const Geometry& g, Bundle& c);
+
+// INT x INT with a generated multiplier (pe.multiplier booth4 or array) and
+// nothing between products and sum (no Mul or Align cut, no statically
+// truncated products): the lanes and the adder tree are one multi-operand sum.
+bool fused_lanes(const Geometry& g);
+
+// For fused_lanes(g), in place of emit_lanes, the alignment and the adder
+// tree: every lane's partial products (at the aligned:W static shift) in ONE
+// compressor tree, giving c_sum; consumes the element buses a, b and adds
+// `sum` to the chunk bundle. The synthesis report counts it as "multipliers"
+// (synth/flow.cpp fused_mul_tree).
+void emit_fused_lanes(std::ostream& o, const Geometry& g, Bundle& c);
 
 }  // namespace macforge::gen::pe

@@ -13,7 +13,7 @@
 
 #include "gen/pe/booth_multiplier.hpp"
 
-using namespace macforge::gen;
+using namespace macforge::gen::pe;
 namespace fs = std::filesystem;
 
 namespace {

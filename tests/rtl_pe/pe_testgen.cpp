@@ -3,7 +3,7 @@
 //
 //   pe_testgen suite NAME DIR      DIR/pes.v, DIR/tb.v and the primitives
 //   pe_testgen lint DIR            one DIR/<module>.v per lint config, DIR/list.txt
-//   pe_testgen pe DIR MODULE A B LANES ACCUM PIPELINE int|ext
+//   pe_testgen pe DIR MODULE A B LANES ACCUM PIPELINE int|ext [MULTIPLIER]
 //   pe_testgen mul DIR             the float32 multiplier primitive's files
 //   pe_testgen replay NAME FILE VECTORS   iverilog testbench replaying recorded vectors
 #include <filesystem>
@@ -31,7 +31,7 @@ void copy_files(const std::vector<std::string>& files, const fs::path& dir) {
 
 int usage() {
   std::cerr << "usage: pe_testgen suite NAME DIR | lint DIR | mul DIR | replay NAME FILE VECTORS |\n"
-               "       pe DIR MODULE A B LANES ACCUM PIPELINE int|ext\n";
+               "       pe DIR MODULE A B LANES ACCUM PIPELINE int|ext [booth4|array|behavioural]\n";
   return 2;
 }
 
@@ -76,7 +76,7 @@ int main(int argc, char** argv) {
       copy_files(gen::fp32_mul_primitive_files(), dir);
       return 0;
     }
-    if (cmd == "pe" && argc == 10) {
+    if (cmd == "pe" && (argc == 10 || argc == 11)) {
       gen::PeSpec p;
       p.module_name = argv[3];
       p.a = parse_block_format(argv[4]);
@@ -86,6 +86,13 @@ int main(int argc, char** argv) {
       p.accum.lanes = p.lanes;
       p.pipeline = std::stoi(argv[8]);
       p.acc_source = std::string(argv[9]) == "ext" ? gen::AccSource::External : gen::AccSource::Internal;
+      if (argc == 11) {
+        std::string m = argv[10];
+        if (m == "booth4") p.multiplier = gen::Multiplier::Booth4;
+        else if (m == "array") p.multiplier = gen::Multiplier::Array;
+        else if (m == "behavioural") p.multiplier = gen::Multiplier::Behavioural;
+        else throw std::invalid_argument("unknown multiplier '" + m + "' (allowed: " + gen::kMultiplierChoices + ")");
+      }
       gen::PeInfo info = gen::emit_pe(p, std::string(argv[2]));
       gen::PeWidths w = gen::pe_widths(p);
       std::cout << info.module_name << ": latency " << info.latency << ", group " << info.group
