@@ -853,6 +853,8 @@ std::string with_block(const std::string& fmt, const std::string& block) {
 }  // namespace
 
 std::string config_yaml_with_multiplier(const gen::ArrayConfig& cfg, const std::string& multiplier) {
+  // The config carries pe.multiplier itself (expand sets cfg.multiplier), so
+  // to_yaml writes it; this keeps the text right for a cfg built elsewhere.
   std::string y = gen::to_yaml(cfg);
   if (multiplier.empty()) return y;
   // The generator may already write pe.multiplier (its default): replace the
@@ -938,6 +940,9 @@ Expansion expand(const SweepSpec& spec, const std::string& tool_ver) {
       c.dataflow = df == "weight-stationary" ? gen::Dataflow::WeightStationary
                                              : gen::Dataflow::OutputStationary;
       c.accum = parse_accum(acc);
+    if (knobs.multiplier == "booth4") c.multiplier = gen::Multiplier::Booth4;
+    else if (knobs.multiplier == "array") c.multiplier = gen::Multiplier::Array;
+    else if (knobs.multiplier == "behavioural") c.multiplier = gen::Multiplier::Behavioural;
       std::string nm = sanitize_name(fc.label);
       if (nm.size() > 36) nm = nm.substr(0, 36);
       while (!nm.empty() && nm.back() == '_') nm.pop_back();

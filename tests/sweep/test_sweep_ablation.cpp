@@ -97,6 +97,8 @@ TEST(SweepAblation, ShippedTable5FileFollowsThePaper) {
   EXPECT_EQ(ex.points.size(), 7u * 4u - 4u - 2u);
   // The multiplier reaches the point's config text.
   EXPECT_NE(point_config_yaml(s, ex.points[0]).find("  multiplier: array\n"), std::string::npos);
+  EXPECT_EQ(ex.points[0].cfg.multiplier, macforge::gen::Multiplier::Array);
+  EXPECT_NE(ex.points[0].key.find("\"multiplier\":\"array\""), std::string::npos);
 }
 
 TEST(SweepAblation, BadAblationSectionsNameFileLineAndKey) {

@@ -176,4 +176,16 @@ TEST(SynthCompare, Table) {
   EXPECT_TRUE(fs::exists(t / "c/compare.md"));
   EXPECT_TRUE(fs::exists(t / "c/compare.csv"));
   EXPECT_NE(r.markdown.find("| mxint4 | 4 |"), std::string::npos) << r.markdown;
+  // Timing: the clock is stated; every row has fmax, slack and met = slack >= 0;
+  // a mixed entry is as fast as its slower PE (its mxfp4 PE at 4 lanes is row 0's).
+  EXPECT_DOUBLE_EQ(r.clock_ns, 1.0);  // the built-in library's default T
+  EXPECT_NE(r.markdown.find("Clock constraint T = 1.000 ns (1000 MHz)"), std::string::npos) << r.markdown;
+  EXPECT_NE(r.csv.find(",clock_ns,fmax_mhz,slack_ns,timing_met"), std::string::npos) << r.csv;
+  for (const CompareRow& row : r.rows) {
+    EXPECT_TRUE(row.timing) << row.entry;
+    EXPECT_GT(row.fmax_mhz, 0.0) << row.entry;
+    EXPECT_EQ(row.timing_met, row.slack_ns >= 0) << row.entry;
+    EXPECT_NEAR(row.slack_ns, row.clock_ns - 1000.0 / row.fmax_mhz, 1e-3) << row.entry;
+  }
+  EXPECT_LE(r.rows[2].fmax_mhz, r.rows[0].fmax_mhz);
 }
