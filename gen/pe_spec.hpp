@@ -44,8 +44,10 @@ enum class AccSource {
 // Dadda tree of full adders (gen/pe/compressor_tree.hpp). In INT x INT PEs the
 // generated kinds put all lanes into one tree (a fused dot-product unit).
 enum class Multiplier { Behavioural, Array, Booth4 };
-// The smaller on the built-in library (docs/pe.md has the measurements).
-constexpr Multiplier kDefaultMultiplier = Multiplier::Booth4;
+// The smaller on the built-in library over the 8-lane mxint8 and mxfp8_e4m3
+// PEs (docs/pe.md "Multipliers": booth4 wins only on 8-bit INT lanes, by 3.6%;
+// on 4-bit FP significands its recoding costs more than the rows it saves).
+constexpr Multiplier kDefaultMultiplier = Multiplier::Array;
 inline const char* multiplier_name(Multiplier m) {
   return m == Multiplier::Booth4 ? "booth4" : m == Multiplier::Array ? "array" : "behavioural";
 }

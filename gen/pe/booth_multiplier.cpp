@@ -71,12 +71,12 @@ void emit_tree_product(std::ostream& o, PpKind kind, const MulOperand& a, const 
 }
 
 void emit_fused_dot(std::ostream& o, PpKind kind, const std::vector<LaneProduct>& lanes, int width,
-                    const std::string& prefix, const std::string& out, FaStyle style) {
+                    const std::string& prefix, const std::string& out, FaStyle style, const std::string& cpa_header) {
   BitMatrix m(width);
   for (size_t l = 0; l < lanes.size(); ++l)
     add_products(o, m, kind, lanes[l].a, lanes[l].b, lanes[l].shift,
                  prefix + (lanes.size() > 1 ? "_l" + std::to_string(l) : std::string()));
-  emit_compressor_tree(o, m, prefix + "_ct", out, style);
+  emit_compressor_tree(o, m, prefix + "_ct", out, style, cpa_header);
 }
 
 std::string multiplier_module(const std::string& name, PpKind kind, int na, bool sa, int nb, bool sb,

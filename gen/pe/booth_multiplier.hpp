@@ -47,7 +47,8 @@ struct LaneProduct {
 // Emits `wire [width-1:0] out` = sum of the lanes' products modulo 2^width,
 // all partial products in one compressor tree.
 void emit_fused_dot(std::ostream& o, PpKind kind, const std::vector<LaneProduct>& lanes, int width,
-                    const std::string& prefix, const std::string& out, FaStyle style = FaStyle::Add);
+                    const std::string& prefix, const std::string& out, FaStyle style = FaStyle::Add,
+                    const std::string& cpa_header = "");
 
 // A standalone combinational module `name` with ports a [na-1:0], b [nb-1:0],
 // p [na+nb-1:0]: p = a * b, exact (signed when either operand is signed).

@@ -80,7 +80,7 @@ size_t BitMatrix::bit_count() const {
 }
 
 TreeStats emit_compressor_tree(std::ostream& o, const BitMatrix& m, const std::string& prefix, const std::string& out,
-                               FaStyle style) {
+                               FaStyle style, const std::string& cpa_header) {
   const int W = m.width;
   std::vector<std::vector<std::string>> cur = m.cols;
   for (int w = 0; w < W; ++w)
@@ -171,7 +171,7 @@ TreeStats emit_compressor_tree(std::ostream& o, const BitMatrix& m, const std::s
     }
     row[r] = "{" + cat + "}";
   }
-  o << "  // Carry-propagate add of the two rows (synthesis: a ripple chain of FA_X1).\n";
+  o << cpa_header << "  // Carry-propagate add of the two rows (synthesis: a ripple chain of FA_X1).\n";
   o << "  wire [" << W - 1 << ":0] " << prefix << "_r0 = " << row[0] << ";\n";
   o << "  wire [" << W - 1 << ":0] " << prefix << "_r1 = " << row[1] << ";\n";
   o << "  wire [" << W - 1 << ":0] " << out << " = " << prefix << "_r0 + " << prefix << "_r1;\n";

@@ -76,7 +76,9 @@ enum class FaStyle {
 // two-row add is a plain `+`: the synthesis flow maps it to its ripple chain
 // of FA_X1 cells (synth/lib/fa_map.v). Carries out of the top column are not
 // built (the sum is modulo 2^width). Wire names start with `prefix`.
+// `cpa_header` is written just before the carry-propagate add (the PE puts a
+// section comment there, so that synthesis reports that add as its adder tree).
 TreeStats emit_compressor_tree(std::ostream& o, const BitMatrix& m, const std::string& prefix, const std::string& out,
-                               FaStyle style = FaStyle::Add);
+                               FaStyle style = FaStyle::Add, const std::string& cpa_header = "");
 
 }  // namespace macforge::gen::pe

@@ -215,7 +215,11 @@ void emit_fused_lanes(std::ostream& o, const Geometry& g, Bundle& c) {
     lanes.push_back(
         LaneProduct{mul_operand(o, "fa" + S(i), A.bits, true), mul_operand(o, "fb" + S(i), B.bits, true), shift});
   }
-  emit_fused_dot(o, pp_kind(m), lanes, g.csw, "fm", "c_sum");
+  // The section comment keeps the report's adder_tree row: the tree's final
+  // carry-propagate add (synth/partition.cpp; the flow reports it with the
+  // multipliers for INT x INT anyway).
+  emit_fused_dot(o, pp_kind(m), lanes, g.csw, "fm", "c_sum", FaStyle::Add,
+                 "\n  // Adder tree over the lanes: the carry-propagate add of the fused compressor tree.\n");
   c.drop("a");
   c.drop("b");
   c.add("sum", "c_sum", g.csw);

@@ -62,7 +62,7 @@ Suite exhaustive() {
 
 // The same 1-lane PEs as `exhaustive` (every ordered element pair: the 8-,
 // 6- and 4-bit presets' elements, same width class and mixed INT x FP) with
-// another lane multiplier than the default (booth4).
+// another lane multiplier than the default (array).
 Suite exhaustive_with(gen::Multiplier m) {
   Suite s = exhaustive();
   s.name = std::string("exhaustive_") + gen::multiplier_name(m);
@@ -152,7 +152,7 @@ std::vector<std::string> suite_names() {
   std::vector<std::string> v = {"exhaustive"};
   for (const char* p : kPresets) v.push_back(std::string("rand_") + p);
   v.push_back("rand_mixed");
-  v.push_back("exhaustive_array");
+  v.push_back("exhaustive_booth4");
   v.push_back("exhaustive_behavioural");
   v.push_back("rand_multipliers");
   return v;
@@ -161,7 +161,7 @@ std::vector<std::string> suite_names() {
 Suite make_suite(const std::string& name) {
   if (name == "exhaustive") return exhaustive();
   if (name == "rand_mixed") return random_mixed();
-  if (name == "exhaustive_array") return exhaustive_with(gen::Multiplier::Array);
+  if (name == "exhaustive_booth4") return exhaustive_with(gen::Multiplier::Booth4);
   if (name == "exhaustive_behavioural") return exhaustive_with(gen::Multiplier::Behavioural);
   if (name == "rand_multipliers") return random_multipliers();
   int i = 0;

@@ -92,7 +92,10 @@ TEST(PeEmit, IntOnlyLanesHaveNoFloatingPointLogic) {
     EXPECT_TRUE(w.int_only) << f;
     EXPECT_EQ(w.lane_exp, 0) << f;
     std::string mul = gen::pe_files(s)[0].text;
-    EXPECT_NE(mul.find("$signed(") , std::string::npos) << "signed integer multiply";
+    EXPECT_NE(mul.find("pe.multiplier: array"), std::string::npos) << "generated signed integer multiply";
+    PeSpec beh = s;
+    beh.multiplier = gen::Multiplier::Behavioural;
+    EXPECT_NE(gen::pe_files(beh)[0].text.find("$signed("), std::string::npos) << "signed integer multiply";
     EXPECT_EQ(mul.find("_x ="), std::string::npos) << "no exponent decode";
     std::string top = gen::pe_files(s)[2].text;
     // Everything in front of the group accumulator: lanes, alignment, tree.
