@@ -104,17 +104,17 @@ TreeStats emit_compressor_tree(std::ostream& o, const BitMatrix& m, const std::s
     bool carry = carry_col != nullptr;
     if (n == 3) {
       const std::string& c = in[2];
-      if (c == kOne || !carry || style == FaStyle::Gates) o << "  wire " << id << "_x = " << a << " ^ " << b << ";\n";
+      if (c == kOne || !carry || style == FaStyle::Gates) o << "  wire " << id << "_p = " << a << " ^ " << b << ";\n";
       if (c == kOne) {  // a + b + 1: s = ~(a ^ b), co = a | b
-        o << "  wire " << id << "_s = ~" << id << "_x;\n";
+        o << "  wire " << id << "_s = ~" << id << "_p;\n";
         if (carry) o << "  wire " << id << "_c = " << a << " | " << b << ";\n";
       } else if (carry && style == FaStyle::Add) {
         o << "  wire " << id << "_s, " << id << "_c;\n";
         o << "  assign {" << id << "_c, " << id << "_s} = {1'b0, " << a << "} + {1'b0, " << b << "} + {1'b0, " << c
           << "};\n";
       } else {
-        o << "  wire " << id << "_s = " << id << "_x ^ " << c << ";\n";
-        if (carry) o << "  wire " << id << "_c = (" << a << " & " << b << ") | (" << c << " & " << id << "_x);\n";
+        o << "  wire " << id << "_s = " << id << "_p ^ " << c << ";\n";
+        if (carry) o << "  wire " << id << "_c = (" << a << " & " << b << ") | (" << c << " & " << id << "_p);\n";
       }
       ++st.full_adders;
     } else if (b == kOne) {  // a + 1: s = ~a, co = a (no gate)
