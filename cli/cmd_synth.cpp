@@ -2,6 +2,7 @@
 // and energy per MAC from a gate-level simulation (docs/synthesis.md,
 // docs/energy.md); --compare builds one PE per number format (docs/int_vs_fp.md).
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "cli/command.hpp"
@@ -20,7 +21,8 @@ namespace {
 const char* kUsage =
     "usage: macforge synth --config CFG [--liberty FILE] [--out DIR] [--json] [--pe-only | --flat]\n"
     "                      [--no-energy] [--cycles N] [--clock-ghz F] [--seed S] [-j N]\n"
-    "                      [--clock-ns T] [--no-timing] [--activity sim|uniform:A] [--crosscheck-power]\n"
+    "                      [--clock-ns T] [--no-timing] [--adders ripple|prefix|auto]\n"
+    "                      [--activity sim|uniform:A] [--crosscheck-power]\n"
     "       macforge synth --compare F1,F2[,A+B...] [--lanes L] [--liberty FILE] [--out DIR] [--json]\n\n"
     "Synthesizes the PE of CONFIG once with Yosys 0.23 (partitioned into lane multipliers,\n"
     "alignment/normalization, adder tree, scale logic, accumulators, registers), then the array\n"
@@ -40,6 +42,9 @@ const char* kUsage =
     "a clock of period T on clk and input/output delays 0: critical path, fmax, slack, met, and the\n"
     "parts the worst path runs through (docs/timing.md). An unmet clock is a result, not an error;\n"
     "a Liberty without delay tables reports timing as unavailable. --no-timing skips OpenSTA.\n"
+    "--adders: ripple = ripple-carry adders (full-adder cells on the built-in library; least area),\n"
+    "prefix = Yosys' Brent-Kung carry tree mapped by ABC for T; auto (default) = ripple if OpenSTA\n"
+    "says it meets T, else the one of both with the better slack (ripple without timing data).\n"
     "--activity uniform:A: every non-clock net toggles A per clock cycle (0 < A <= 1), no gate-level\n"
     "simulation (default sim). --crosscheck-power: OpenSTA's report_power on the same PE netlist and\n"
     "Liberty beside macforge's energy model, (a) at uniform activity (A of --activity, else 0.2) and\n"
@@ -72,6 +77,7 @@ int cmd_synth(const std::vector<std::string>& args) {
       "lanes", po::value<int>()->default_value(16), "with --compare: element pairs per cycle")(
       "clock-ns", po::value<double>(), "timing constraint T in ns (default: 1.0 built-in, 5.0 real Liberty)")(
       "no-timing", po::bool_switch(), "skip the OpenSTA timing")(
+      "adders", po::value<std::string>()->default_value("auto"), "ripple | prefix | auto: adder architecture")(
       "activity", po::value<std::string>()->default_value("sim"), "sim | uniform:A (toggles per net per cycle)")(
       "crosscheck-power", po::bool_switch(), "OpenSTA report_power beside the energy model");
   po::variables_map vm;
@@ -97,6 +103,12 @@ int cmd_synth(const std::vector<std::string>& args) {
                        std::to_string(so.clock_ns) + ")");
   }
   so.timing = !vm["no-timing"].as<bool>();
+  {
+    const std::string a = vm["adders"].as<std::string>();
+    std::optional<synth::AdderMode> m = synth::parse_adder_mode(a);
+    if (!m) throw UsageError("--adders must be ripple, prefix or auto (got '" + a + "')");
+    so.adders = *m;
+  }
   so.activity = vm["activity"].as<std::string>();
   try {
     synth::parse_activity(so.activity);

@@ -141,35 +141,107 @@ SynthReport run_synth(const gen::ArrayConfig& cfg, const SynthOptions& opt) {
   else if (!opt.timing)
     R.timing.unavailable_reason = "not run (--no-timing)";
   const bool run_timing = lib_timing && opt.timing;
-  YosysJob pj;
-  pj.dir = D;
-  pj.abc_delay_ps = lib_timing ? R.timing.clock_ns * 1000.0 : 0.0;
-  pj.script = "synth_pe.ys";
-  pj.log = "yosys.log";
-  pj.netlist = "pe_netlist.v";
-  pj.stat_json = "pe_stat.json";
-  pj.verilog_files = prim_files;
-  pj.verilog_files.insert(pj.verilog_files.end(), pe_files.begin(), pe_files.end());
-  pj.top = spec.module_name;
-  pj.liberty = fs::absolute(L->yosys_liberty).string();
-  pj.template_path = L->template_path;
-  pj.fa_map = L->fa_map;
-  pj.pre_synth = coarse_commands(pj.top);
-  for (const std::string& c : partition_commands(pj.top, pe_top_file, sections)) pj.pre_synth.push_back(c);
-  YosysResult pr = run_yosys(pj);
-  R.t_yosys_pe = pr.seconds;
-  R.yosys_log = pr.log_path;
-  R.pe_netlist = pr.netlist_path;
-  R.pe_area_yosys = pr.top_area;
-  NlDesign pe_design = read_netlist(pr.netlist_path);
-  FlatNetlist pe_flat = flatten(pe_design, spec.module_name, L->lib, part_of_instance);
-  R.pe = netlist_stats(pe_flat);
-  if (run_timing) {
-    StaTiming st = time_netlist(pe_flat, spec.module_name, fs::absolute(L->yosys_liberty).string(),
-                                R.timing.clock_ns, D, "sta_pe");
-    R.timing.pe_path = st.path;
-    R.timing.sta_log = st.log_path;
-    R.timing.seconds += st.seconds;
+  // the adder architecture (synth/adders.hpp, docs/timing.md "Adder
+  // architecture"): each candidate is one PE synthesis (+ OpenSTA); the first
+  // writes the plain file names (synth_pe.ys, yosys.log, pe_netlist.v,
+  // sta_pe.*), a second one (auto) the same names with the suffix _prefix
+  struct PeRun {
+    YosysJob job;
+    YosysResult yr;
+    NlDesign design;
+    FlatNetlist flat;
+    NetlistStats stats;
+    bool timed = false;
+    StaTiming st;
+  };
+  auto synth_pe = [&](AdderArch arch, const std::string& sfx) {
+    PeRun c;
+    YosysJob& pj = c.job;
+    pj.dir = D;
+    pj.abc_delay_ps = lib_timing ? R.timing.clock_ns * 1000.0 : 0.0;
+    pj.script = "synth_pe" + sfx + ".ys";
+    pj.log = "yosys" + sfx + ".log";
+    pj.netlist = "pe_netlist" + sfx + ".v";
+    pj.stat_json = "pe_stat" + sfx + ".json";
+    pj.verilog_files = prim_files;
+    pj.verilog_files.insert(pj.verilog_files.end(), pe_files.begin(), pe_files.end());
+    pj.top = spec.module_name;
+    pj.liberty = fs::absolute(L->yosys_liberty).string();
+    pj.template_path = L->template_path;
+    pj.fa_map = L->fa_map;
+    if (!L->fa_map.empty()) {
+      // the FA template: prefix keeps only 1-2 bit adds as full-adder cells (fa_map.v)
+      if (arch == AdderArch::Prefix) pj.adder_map = " -D MF45_PREFIX";
+    } else if (arch == AdderArch::Ripple) {
+      // the no-FA template: ripple = the $lcu ripple map of fa_map.v, AND/OR gates for ABC
+      pj.adder_map = " -map +/techmap.v -map " + synth_lib_dir() + "/fa_map.v -D MF45_LCU_RIPPLE";
+    }
+    pj.pre_synth = coarse_commands(pj.top);
+    for (const std::string& cmd : partition_commands(pj.top, pe_top_file, sections)) pj.pre_synth.push_back(cmd);
+    c.yr = run_yosys(pj);
+    R.t_yosys_pe += c.yr.seconds;
+    c.design = read_netlist(c.yr.netlist_path);
+    c.flat = flatten(c.design, spec.module_name, L->lib, part_of_instance);
+    c.stats = netlist_stats(c.flat);
+    if (run_timing) {
+      c.st = time_netlist(c.flat, spec.module_name, fs::absolute(L->yosys_liberty).string(), R.timing.clock_ns, D,
+                          "sta_pe" + sfx);
+      c.timed = true;
+      R.timing.seconds += c.st.seconds;
+    }
+    return c;
+  };
+  const double clock_ns = R.timing.clock_ns;
+  auto candidate = [clock_ns](AdderArch arch, const PeRun& c) {
+    AdderCandidate k;
+    k.arch = arch;
+    k.area_um2 = c.stats.area_um2;
+    k.timed = c.timed;
+    if (c.timed) {
+      k.slack_ns = c.st.path.slack_ns;
+      k.critical_path_ns = clock_ns - c.st.path.slack_ns;
+      k.met = k.slack_ns >= 0;
+    }
+    return k;
+  };
+  R.adders.mode = opt.adders;
+  PeRun pe_run;
+  if (opt.adders == AdderMode::Prefix) {
+    pe_run = synth_pe(AdderArch::Prefix, "");
+    R.adders.chosen = AdderArch::Prefix;
+    R.adders.reason = "--adders prefix";
+    R.adders.candidates.push_back(candidate(AdderArch::Prefix, pe_run));
+  } else {
+    pe_run = synth_pe(AdderArch::Ripple, "");
+    AdderCandidate rc = candidate(AdderArch::Ripple, pe_run);
+    R.adders.candidates.push_back(rc);
+    R.adders.chosen = AdderArch::Ripple;
+    if (opt.adders == AdderMode::Ripple) {
+      R.adders.reason = "--adders ripple";
+    } else if (!rc.timed) {
+      R.adders.reason = "no timing data: the minimum-area ripple";
+    } else if (!auto_needs_prefix(rc)) {
+      R.adders.reason = "ripple meets the clock (minimum area)";
+    } else {
+      PeRun pre = synth_pe(AdderArch::Prefix, "_prefix");
+      AdderCandidate pc = candidate(AdderArch::Prefix, pre);
+      R.adders.candidates.push_back(pc);
+      R.adders.chosen = auto_pick(rc, pc);
+      R.adders.reason = std::string("ripple misses the clock; ") + adder_name(R.adders.chosen) + " has the better slack";
+      if (R.adders.chosen == AdderArch::Prefix) pe_run = std::move(pre);
+    }
+  }
+  const YosysJob& pj = pe_run.job;
+  R.template_name = fs::path(pj.template_path).filename().string();
+  R.yosys_log = pe_run.yr.log_path;
+  R.pe_netlist = pe_run.yr.netlist_path;
+  R.pe_area_yosys = pe_run.yr.top_area;
+  NlDesign& pe_design = pe_run.design;
+  FlatNetlist& pe_flat = pe_run.flat;
+  R.pe = pe_run.stats;
+  if (pe_run.timed) {
+    R.timing.pe_path = pe_run.st.path;
+    R.timing.sta_log = pe_run.st.log_path;
   }
 
   // 4. energy of the PE
@@ -263,6 +335,7 @@ SynthReport run_synth(const gen::ArrayConfig& cfg, const SynthOptions& opt) {
     aj.liberty = pj.liberty;
     aj.template_path = pj.template_path;
     aj.fa_map = pj.fa_map;
+    aj.adder_map = pj.adder_map;
     aj.abc_delay_ps = pj.abc_delay_ps;
     std::vector<const NlModule*> macros;
     const NlModule* pe_mod = pe_design.module(spec.module_name);

@@ -1,8 +1,10 @@
 // The whole `macforge synth` run for one configuration (docs/synthesis.md):
 //   1. generate the Verilog (gen::generate) into DIR/rtl;
 //   2. prepare the library (lib_prep.hpp);
-//   3. synthesize the PE once, partitioned into parts (DIR/synth_pe.ys,
-//      DIR/yosys.log, DIR/pe_netlist.v) and measure its netlist;
+//   3. synthesize the PE, partitioned into parts (DIR/synth_pe.ys,
+//      DIR/yosys.log, DIR/pe_netlist.v), measure and time its netlist; with
+//      --adders auto a second, prefix-adder candidate when the ripple one
+//      misses the clock (DIR/*_prefix.*), and keep one (synth/adders.hpp);
 //   4. simulate the PE netlist on realistic and uniform operand streams
 //      (DIR/sim) and compute energy per MAC;
 //   5. unless pe_only: synthesize the array around the PE, with the PE as a
@@ -17,6 +19,7 @@
 #include <vector>
 
 #include "gen/config.hpp"
+#include "synth/adders.hpp"
 #include "synth/energy.hpp"
 #include "synth/lib_prep.hpp"
 #include "synth/netlist_stats.hpp"
@@ -60,6 +63,7 @@ struct SynthOptions {
   double clock_hz = 1e9;
   double clock_ns = 0;      // timing constraint T; 0: the library's default (1.0 ns built-in)
   bool timing = true;       // run OpenSTA after mapping
+  AdderMode adders = AdderMode::Auto;  // adder architecture (synth/adders.hpp); the array uses the PE's
   int jobs = 1;             // make -j of the Verilator build
   // "sim": toggles from the gate-level simulation; "uniform:A": every non-clock
   // net toggles A per clock cycle, no simulation (synth/power_crosscheck.hpp)
@@ -119,6 +123,8 @@ struct SynthReport {
   std::string energy_method;
   std::string activity_mode;  // "sim" or "uniform:A"
   PowerCrosscheck power_crosscheck;  // --crosscheck-power
+  // the adder architecture chosen for the PE (and used by the array level)
+  AdderChoice adders;
   // static timing (OpenSTA)
   TimingReport timing;
   // timing, seconds

@@ -100,8 +100,24 @@ std::string path_json(const TimingPath& p) {
   return o.str();
 }
 
+// the adder architecture and its candidates (synth/adders.hpp)
+std::string adders_json(const AdderChoice& a) {
+  std::ostringstream o;
+  o << "{\"mode\": " << json_str(adder_mode_name(a.mode)) << ", \"chosen\": " << json_str(adder_name(a.chosen))
+    << ", \"reason\": " << json_str(a.reason) << ", \"candidates\": [";
+  for (size_t i = 0; i < a.candidates.size(); ++i) {
+    const AdderCandidate& c = a.candidates[i];
+    auto num = [&](double v) { return c.timed ? json_num(v) : std::string("null"); };
+    o << (i ? ", " : "") << "{\"adders\": " << json_str(adder_name(c.arch)) << ", \"pe_area_um2\": " << json_num(c.area_um2)
+      << ", \"critical_path_ns\": " << num(c.critical_path_ns) << ", \"slack_ns\": " << num(c.slack_ns)
+      << ", \"timing_met\": " << (c.timed ? (c.met ? "true" : "false") : "null") << "}";
+  }
+  o << "]}";
+  return o.str();
+}
+
 // static timing (docs/timing.md): the four summary numbers null when unavailable
-std::string timing_json(const TimingReport& t) {
+std::string timing_json(const TimingReport& t, const AdderChoice& a) {
   auto num = [&](double v) { return t.available ? json_num(v) : std::string("null"); };
   std::ostringstream o;
   o << "  \"critical_path_ns\": " << num(t.critical_path_ns) << ",\n";
@@ -111,7 +127,7 @@ std::string timing_json(const TimingReport& t) {
   o << "  \"timing\": {\"available\": " << (t.available ? "true" : "false");
   if (!t.available) o << ", \"unavailable_reason\": " << json_str(t.unavailable_reason);
   o << ", \"tool\": \"OpenSTA\", \"clock_ns\": " << json_num(t.clock_ns)
-    << ", \"io_constraints\": " << json_str(t.io_constraints);
+    << ", \"io_constraints\": " << json_str(t.io_constraints) << ",\n    \"adders\": " << adders_json(a);
   if (t.available) {
     o << ",\n    \"pe_path\": " << path_json(t.pe_path);
     if (t.has_array_path) o << ",\n    \"array_path\": " << path_json(t.array_path);
@@ -187,7 +203,8 @@ std::string report_json(const SynthReport& r) {
   if (r.flat) o << "  \"array_area_yosys_um2\": " << json_num(r.array_area_yosys) << ",\n";
   o << "  \"activity\": " << json_str(r.activity_mode) << ",\n";
   o << "  \"power_crosscheck\": " << power_crosscheck_json(r.power_crosscheck) << ",\n";
-  o << timing_json(r.timing);
+  o << "  \"adders\": " << json_str(adder_name(r.adders.chosen)) << ",\n";
+  o << timing_json(r.timing, r.adders);
   o << "  \"timing_s\": {\"generate\": " << json_num(r.t_generate) << ", \"yosys_pe\": " << json_num(r.t_yosys_pe)
     << ", \"yosys_array\": " << json_num(r.t_yosys_array) << ", \"verilator_build\": " << json_num(r.t_verilator)
     << ", \"simulation\": " << json_num(r.t_sim) << ", \"sta\": " << json_num(r.t_sta)
@@ -243,6 +260,16 @@ std::string report_text(const SynthReport& r) {
       o << "  constraints: " << t.io_constraints << "\n  log: " << t.sta_log << "\n";
     }
   }
+  {
+    // one line: the adder architecture and, with auto, both candidates
+    const AdderChoice& a = r.adders;
+    o << "adders: " << adder_name(a.chosen) << " (" << adder_mode_name(a.mode) << ": " << a.reason;
+    if (a.candidates.size() > 1)
+      for (const AdderCandidate& c : a.candidates)
+        o << "; " << adder_name(c.arch) << " PE " << fx(c.area_um2, 1) << " um^2, critical path "
+          << fx(c.critical_path_ns, 3) << " ns";
+    o << ")\n";
+  }
   if (r.pe_energy.done) {
     const EnergyResult& e = r.pe_energy.realistic;
     o << "\nenergy at " << fx(e.clock_hz / 1e9, 2) << " GHz, " << fx(e.voltage, 2) << " V: " << fx(r.energy_pj_per_mac, 4)
@@ -264,8 +291,13 @@ std::string report_text(const SynthReport& r) {
   o << "\ntime: yosys " << fx(r.t_yosys_pe + r.t_yosys_array, 1) << " s, verilator " << fx(r.t_verilator, 1)
     << " s, simulation " << fx(r.t_sim, 1) << " s, sta " << fx(r.t_sta, 1) << " s, total " << fx(r.t_total, 1)
     << " s\n";
-  o << "files: " << r.out_dir << "/{report.json, report.txt, yosys.log"
-    << (r.array ? ", yosys_array.log" : "") << ", pe_netlist.v" << (r.array ? ", array_netlist.v" : "") << "}\n";
+  // the chosen adder candidate's files (yosys_prefix.log, ... when auto kept the second)
+  auto base = [](const std::string& p, const char* dflt) {
+    return p.empty() ? std::string(dflt) : p.substr(p.find_last_of('/') + 1);
+  };
+  o << "files: " << r.out_dir << "/{report.json, report.txt, " << base(r.yosys_log, "yosys.log")
+    << (r.array ? ", yosys_array.log" : "") << ", " << base(r.pe_netlist, "pe_netlist.v")
+    << (r.array ? ", array_netlist.v" : "") << "}\n";
   return o.str();
 }
 

@@ -62,6 +62,7 @@ std::string yosys_script(const YosysJob& job) {
   replace_all(s, "{{FA_MAP}}", job.fa_map);
   replace_all(s, "{{NETLIST_OUT}}", job.netlist);
   replace_all(s, "{{STAT_JSON}}", job.stat_json);
+  replace_all(s, "{{ADDER_MAP}}", job.adder_map);
   replace_all(s, "{{ABC_DELAY}}", job.abc_delay_ps > 0 ? " -D " + std::to_string(std::lround(job.abc_delay_ps)) : "");
   if (s.find("{{") != std::string::npos)
     throw ToolError(job.template_path + ": unknown placeholder left after substitution");

@@ -26,6 +26,8 @@ struct YosysJob {
   std::string fa_map;                       // absolute, or "" (no-FA template)
   std::vector<std::string> pre_synth;       // inserted before `synth -top ...`
   double abc_delay_ps = 0;                  // > 0: `abc -D` delay target (a Liberty with timing; docs/timing.md)
+  std::string adder_map;                    // {{ADDER_MAP}}: the adder architecture's techmap arguments
+                                            // (synth/adders.hpp, the templates' headers); "" = the default
 };
 
 struct YosysResult {

@@ -16,6 +16,17 @@
 //     Ripple carry is the minimum-area adder; this library has no timing
 //     data, so nothing is traded for delay.
 //
+//  1a. -D MF45_LCU_ONLY -D MF45_PREFIX (`--adders prefix` on this library):
+//     $alu of 1-2 bits as above, wider ones and every $lcu stay Yosys'
+//     defaults (_90_alu, Brent-Kung _90_lcu); ABC maps them for the clock.
+//
+//  1b. $lcu -> ripple chain only            (-D MF45_LCU_RIPPLE)
+//     For a library without full-adder cells (synth_template_nofa.ys with
+//     `macforge synth --adders ripple`, synth/adders.hpp): only the $lcu
+//     module below is compiled, so $alu stays _90_alu of +/techmap.v (P, G
+//     and the sum XORs), its $lcu becomes a ripple chain of AND/OR gates, and
+//     maccmap's $fa cells stay _90_fa gates; ABC maps them all.
+//
 //  2. $fa -> FA_X1 / HA_X1                  (compiled unless MF45_LCU_ONLY)
 //     Loaded on its own after `extract_fa -fa; opt_clean`:
 //         techmap -map fa_map.v
@@ -60,6 +71,7 @@
 // The resulting netlists are SAT-equivalent to the RTL (tests/synth).
 
 `ifndef MF45_LCU_ONLY
+`ifndef MF45_LCU_RIPPLE
 (* techmap_celltype = "$fa $__mf45_fa" *)
 module _80_mf45_fa (A, B, C, X, Y);
   parameter WIDTH = 1;
@@ -129,6 +141,7 @@ module _80_mf45_fa (A, B, C, X, Y);
   endgenerate
 endmodule
 `endif
+`endif
 
 `ifdef MF45_LCU_ONLY
 
@@ -150,6 +163,15 @@ module _80_mf45_alu (A, B, CI, BI, X, Y, CO);
   input CI, BI;
   (* force_downto *) output [Y_WIDTH-1:0] CO;
 
+`ifdef MF45_PREFIX
+  // adders "prefix" (-D MF45_PREFIX, synth/adders.hpp): only the 1- and
+  // 2-bit adds (a compressor tree's explicit full adders, gen/pe/
+  // compressor_tree.cpp) stay full-adder cells; every wider $alu is declined
+  // here and becomes _90_alu with Yosys' Brent-Kung _90_lcu. Without the FA
+  // cells ABC's `&fraig -x` has to sweep a whole multiplier tree as one XOR
+  // network (200 s for the 8-lane mxint8 PE instead of 3 s).
+  wire _TECHMAP_FAIL_ = Y_WIDTH > 2;
+`endif
   (* force_downto *) wire [Y_WIDTH-1:0] A_buf, B_buf;
   \$pos #(.A_SIGNED(A_SIGNED), .A_WIDTH(A_WIDTH), .Y_WIDTH(Y_WIDTH)) A_conv (.A(A), .Y(A_buf));
   \$pos #(.A_SIGNED(B_SIGNED), .A_WIDTH(B_WIDTH), .Y_WIDTH(Y_WIDTH)) B_conv (.A(B), .Y(B_buf));
@@ -175,6 +197,7 @@ module _80_mf45_alu (A, B, CI, BI, X, Y, CO);
 endmodule
 `endif
 
+`ifndef MF45_PREFIX
 (* techmap_celltype = "$lcu" *)
 module _80_mf45_lcu_ripple (P, G, CI, CO);
   parameter WIDTH = 2;
@@ -197,3 +220,4 @@ module _80_mf45_lcu_ripple (P, G, CI, CO);
     end
   endgenerate
 endmodule
+`endif

@@ -187,5 +187,83 @@ TEST(SynthTiming, FailingOpenStaIsOneErrorNamingTheLog) {
   EXPECT_EQ(n.err, "");
 }
 
+// --adders (synth/adders.hpp, docs/timing.md "Adder architecture").
+TEST(SynthAdders, UnknownArchitectureIsAUsageError) {
+  TempDir t("aderr");
+  std::string cfg = config_file(t, kPeYaml);
+  CliResult r = run_cli("synth --config " + cfg + " --out " + (t / "o") + " --pe-only --adders kogge");
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("--adders must be ripple, prefix or auto (got 'kogge')"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(t / "o/report.json"));
+}
+
+// A loose clock: the ripple candidate meets it, auto keeps it (one candidate),
+// and the array level is synthesized with ripple adders too.
+TEST(SynthAdders, LooseClockKeepsRipple) {
+  require_sta();
+  TempDir t("adloose");
+  std::string cfg = config_file(t, kPeYaml);
+  CliResult r = run_cli("synth --config " + cfg + " --out " + (t / "o") + " --no-energy --json --clock-ns 50");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"adders\": \"ripple\",\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"adders\": {\"mode\": \"auto\", \"chosen\": \"ripple\""), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"timing_met\": true"), std::string::npos);
+  EXPECT_EQ(r.out.find("\"adders\": \"prefix\""), std::string::npos);  // no second candidate
+  EXPECT_FALSE(fs::exists(t / "o/yosys_prefix.log"));
+  // ripple on the built-in library: the FA template without the prefix define, PE and array
+  for (const char* ys : {"o/synth_pe.ys", "o/synth_array.ys"}) {
+    std::string s = read_text(t / ys);
+    EXPECT_NE(s.find("-D MF45_LCU_ONLY\n"), std::string::npos) << ys;
+    EXPECT_EQ(s.find("MF45_LCU_ONLY -D MF45_PREFIX"), std::string::npos) << ys;
+  }
+  EXPECT_NE(read_text(t / "o/report.txt").find("adders: ripple (auto: ripple meets the clock"), std::string::npos);
+}
+
+// A tight clock: ripple misses, auto synthesizes prefix too and keeps the
+// better slack; the energy simulation runs on the kept netlist (its results
+// are checked against the reference model, a functional check of it).
+TEST(SynthAdders, TightClockKeepsTheBetterSlack) {
+  require_sta();
+  TempDir t("adtight");
+  SynthOptions so;
+  so.out_dir = t / "o";
+  so.pe_only = true;
+  so.uniform = false;
+  so.cycles = 64;
+  so.clock_ns = 0.2;
+  SynthReport r = run_synth(test::small_config("adtight", "mxint8", 2), so);
+  check_timing(r.timing, 0.2);
+  const AdderChoice& a = r.adders;
+  EXPECT_EQ(a.mode, AdderMode::Auto);
+  ASSERT_EQ(a.candidates.size(), 2u);
+  const AdderCandidate &rc = a.candidates[0], &pc = a.candidates[1];
+  EXPECT_EQ(rc.arch, AdderArch::Ripple);
+  EXPECT_EQ(pc.arch, AdderArch::Prefix);
+  ASSERT_TRUE(rc.timed && pc.timed);
+  EXPECT_FALSE(rc.met);
+  // the kept one has the larger slack (the rule, applied to the two measured candidates)
+  const AdderCandidate& kept = pc.slack_ns > rc.slack_ns ? pc : rc;
+  EXPECT_EQ(a.chosen, kept.arch);
+  // the report's PE numbers are the kept candidate's
+  EXPECT_NEAR(r.timing.slack_ns, kept.slack_ns, 1e-9);
+  EXPECT_NEAR(r.area_um2, kept.area_um2, 1e-9);
+  EXPECT_NEAR(r.area_um2, r.pe_area_yosys, 1e-2);
+  std::string kept_log = a.chosen == AdderArch::Prefix ? "yosys_prefix.log" : "yosys.log";
+  EXPECT_EQ(fs::path(r.yosys_log).filename().string(), kept_log);
+  // on this PE the prefix adders are the faster ones (the float32 accumulator's carry chain)
+  EXPECT_EQ(a.chosen, AdderArch::Prefix) << rc.critical_path_ns << " vs " << pc.critical_path_ns;
+  EXPECT_NE(read_text(t / "o/synth_pe_prefix.ys").find("-D MF45_LCU_ONLY -D MF45_PREFIX"), std::string::npos);
+  ASSERT_TRUE(r.pe_energy.done);
+  EXPECT_GT(r.pe_energy.results_checked, 0);
+  std::string js = read_text(t / "o/report.json");
+  EXPECT_NE(js.find(std::string("\"adders\": \"") + adder_name(a.chosen) + "\",\n"), std::string::npos);
+  for (const char* k : {"\"candidates\": [{\"adders\": \"ripple\", \"pe_area_um2\": ",
+                        "}, {\"adders\": \"prefix\", \"pe_area_um2\": ", "\"reason\": \"ripple misses the clock; "})
+    EXPECT_NE(js.find(k), std::string::npos) << k;
+  std::string txt = read_text(t / "o/report.txt");
+  EXPECT_NE(txt.find("ripple PE "), std::string::npos) << txt;
+  EXPECT_NE(txt.find("prefix PE "), std::string::npos) << txt;
+}
+
 }  // namespace
 }  // namespace macforge::synth
