@@ -49,3 +49,40 @@ TEST(SweepLong, SynthAndCosimPointsMatchTheToolsRunDirectly) {
 }
 
 }  // namespace
+
+namespace {
+
+// pipeline: auto through a sweep: MXFP8 with 8 lanes misses 10 ns without a
+// pipeline stage on the built-in library (its float32 accumulator path plus
+// the unpipelined products) and meets it with one (docs/int_vs_fp.md).
+TEST(SweepLong, PipelineAutoKeepsTheSmallestDepthMeetingTheClock) {
+  std::string w = work_dir("auto_pipe");
+  std::string f = w + "/auto.yaml";
+  std::ofstream(f) << "stages: [gen, synth]\naxes:\n  format: mxfp8_e4m3\n  array: 1x1\n  lanes: 8\n"
+                      "  pipeline: auto\nsynth: {energy: false, clock_ns: 10, pipeline_max: 3}\n";
+  Result r = mf("sweep " + q(f) + " -j 1 --out " + q(w + "/out"), "auto_pipe");
+  auto rows = read_csv(w + "/out/results.csv");
+  ASSERT_EQ(rows.size(), 1u) << r.err;
+  auto& row = rows[0];
+  ASSERT_EQ(row["status"], "ok") << row["error"];
+  EXPECT_EQ(row["pipeline"], "auto");
+  int chosen = std::stoi(row["pipeline_chosen"]);
+  EXPECT_EQ(row["pipeline_met"], "1");
+  EXPECT_EQ(row["timing_met"], "1");
+  EXPECT_GE(std::stod(row["slack_ns"]), 0.0);
+  EXPECT_EQ(std::stod(row["clock_ns"]), 10.0);
+  // docs/pe.md: LATENCY = 2 + pipeline; gen ran at the chosen depth.
+  EXPECT_EQ(std::stoi(row["pe_latency"]), 2 + chosen);
+  // Every smaller depth tried missed the clock; the chosen one met it.
+  json rec = json::parse(read(w + "/out/points/" + row["hash"] + ".json"));
+  const json& tried = rec["raw"]["pipeline_search"]["tried"];
+  ASSERT_EQ(int(tried.size()), chosen + 1);
+  for (int d = 0; d < chosen; ++d) EXPECT_FALSE(tried[size_t(d)]["met"].get<bool>()) << d;
+  EXPECT_TRUE(tried[size_t(chosen)]["met"].get<bool>());
+  EXPECT_EQ(rec["config"]["pe"]["pipeline"].get<int>(), chosen);
+  std::string report = read(w + "/out/report.md");
+  EXPECT_NE(report.find("at the clock T = 10 ns"), std::string::npos);
+  EXPECT_NE(report.find("(auto)"), std::string::npos);
+}
+
+}  // namespace
