@@ -146,6 +146,11 @@ TEST(SynthPdk, IhpEndToEnd) {
 TEST(SynthArray, FlatAndHierarchicalAreaAgree) {
   TempDir t("flat");
   gen::ArrayConfig cfg = small_config("tarr", "int4", 2, 4, 4);
+  // Yosys' `*`: with a generated multiplier (pe.multiplier array, the default)
+  // the flat run optimizes the explicit full-adder tree across the PE's part
+  // boundaries and comes out 5.9% smaller (38,681 vs 36,525 um^2; behavioural
+  // 38,255 vs 37,049, 3.3%); this test is about the hierarchical method.
+  cfg.multiplier = gen::Multiplier::Behavioural;
   SynthOptions so;
   so.energy = false;
   so.out_dir = t / "hier";
