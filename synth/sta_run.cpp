@@ -1,6 +1,7 @@
 #include "synth/sta_run.hpp"
 
 #include <cctype>
+#include <filesystem>
 #include <sstream>
 
 #include "synth/errors.hpp"
@@ -19,7 +20,9 @@ std::string tcl_quote(const std::string& s) {
   return "{" + s + "}";
 }
 
-StaRun run_sta(const std::string& dir, const std::string& name, const std::string& tcl_body) {
+StaRun run_sta(const std::string& dir_in, const std::string& name, const std::string& tcl_body) {
+  // sta runs inside dir, so every path handed to it must not be relative to the caller's cwd.
+  const std::string dir = std::filesystem::absolute(dir_in).string();
   StaRun r;
   r.script_path = dir + "/" + name + ".tcl";
   r.log_path = dir + "/" + name + ".log";
