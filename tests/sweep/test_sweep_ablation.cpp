@@ -56,7 +56,7 @@ TEST(SweepAblation, ShippedTable5FileFollowsThePaper) {
   const auto& cols = s.ablation.columns;
   std::vector<std::string> names;
   for (const AblationColumn& c : cols) names.push_back(c.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"paper", "multiplier", "lanes 8", "exact-block", "flip-flops in",
+  EXPECT_EQ(names, (std::vector<std::string>{"paper", "array multiplier", "lanes 8", "exact-block", "flip-flops in",
                                              "simulated activity", "clock 1 ns"}));
   const AblationColumn& p = cols[0];
   EXPECT_EQ(p.lanes.at("mxfp8_e4m3"), "32");
@@ -66,7 +66,7 @@ TEST(SweepAblation, ShippedTable5FileFollowsThePaper) {
   EXPECT_EQ(p.accumulation.at("mxfp8_e4m3"), "aligned:" + std::to_string(eq44(4, 3)));  // 24
   EXPECT_EQ(p.accumulation.at("nvfp4"), "aligned:" + std::to_string(eq44(2, 1)));       // 10
   EXPECT_EQ(p.accumulation.at("mxint8"), "exact-block");
-  EXPECT_EQ(p.knobs.multiplier, "array");
+  EXPECT_EQ(p.knobs.multiplier, "booth4");
   EXPECT_EQ(p.knobs.area_scope, "combinational");
   EXPECT_EQ(p.knobs.activity, "uniform:0.5");
   EXPECT_TRUE(p.knobs.timing);
@@ -96,9 +96,9 @@ TEST(SweepAblation, ShippedTable5FileFollowsThePaper) {
   EXPECT_EQ(ex.points.size(), all.size());  // every distinct run once
   EXPECT_EQ(ex.points.size(), 7u * 4u - 4u - 2u);
   // The multiplier reaches the point's config text.
-  EXPECT_NE(point_config_yaml(s, ex.points[0]).find("  multiplier: array\n"), std::string::npos);
-  EXPECT_EQ(ex.points[0].cfg.multiplier, macforge::gen::Multiplier::Array);
-  EXPECT_NE(ex.points[0].key.find("\"multiplier\":\"array\""), std::string::npos);
+  EXPECT_NE(point_config_yaml(s, ex.points[0]).find("  multiplier: booth4\n"), std::string::npos);
+  EXPECT_EQ(ex.points[0].cfg.multiplier, macforge::gen::Multiplier::Booth4);
+  EXPECT_NE(ex.points[0].key.find("\"multiplier\":\"booth4\""), std::string::npos);
 }
 
 TEST(SweepAblation, BadAblationSectionsNameFileLineAndKey) {
