@@ -134,6 +134,18 @@ PeInfo pe_info(const PeSpec& spec) {
   info.a_scale = g.A.scale != ScaleKind::None;
   info.b_scale = g.B.scale != ScaleKind::None;
   info.group = g.group;
+  PeModeInfo m0;
+  m0.a = spec.a;
+  m0.b = spec.b;
+  m0.lanes = g.lanes;
+  m0.a_bits = info.a_bits;
+  m0.b_bits = info.b_bits;
+  m0.a_scale = info.a_scale;
+  m0.b_scale = info.b_scale;
+  m0.group = g.group;
+  info.mode = {m0};
+  info.a_port_bits = g.lanes * g.A.bits;
+  info.b_port_bits = g.lanes * g.B.bits;
   return info;
 }
 
