@@ -23,7 +23,12 @@ const char* kUsage =
     "`memory:` section (defaults: 256 KiB per buffer, 2 banks, double buffered, 64 B/cycle,\n"
     "100-cycle latency). Prints JSON with total_cycles, compute_cycles, stall_cycles,\n"
     "utilization, per-buffer reads/writes (words and bytes) and dram_bytes, per layer and in total.\n\n"
-    "--layers FILE.csv  header `name,M,N,K` (optional 5th column `count`: back-to-back repeats)\n"
+    "--layers FILE.csv  header `name,M,N,K`, optional columns `count` (back-to-back repeats) and\n"
+    "                   `format` (the array mode the layer runs in: a mode's format as in pe.modes,\n"
+    "                   e.g. mxint8 or nvint4, `A/B` for mixed operands, or 0/1; empty = mode 0).\n"
+    "                   On a multi-format array each layer runs at its mode's throughput: a dot\n"
+    "                   product of length K takes ceil(K / lanes_m) chunks (the 4-bit mode has\n"
+    "                   2 x lanes) and moves its mode's element and scale bits.\n"
     "--array RxC        override array.rows/cols; --dataflow overrides array.dataflow\n"
     "                   (is = input-stationary: a model-only mirror of weight-stationary)\n"
     "--ideal-memory     unbounded buffers, unlimited bandwidth, no latency: compute cycles only\n"
@@ -38,7 +43,7 @@ int cmd_sim(const std::vector<std::string>& args) {
   po::options_description desc("options");
   desc.add_options()("config,c", po::value<std::string>(), "configuration YAML (pe, array, memory)")(
       "gemm", po::value<std::string>(), "one GEMM: M,N,K")(
-      "layers", po::value<std::string>(), "CSV of GEMMs: name,M,N,K[,count]")(
+      "layers", po::value<std::string>(), "CSV of GEMMs: name,M,N,K[,count][,format]")(
       "array", po::value<std::string>(), "RxC, overrides the config")(
       "dataflow", po::value<std::string>(), "os | ws | is, overrides the config")(
       "ideal-memory", "unbounded buffers and bandwidth")("timing-only", "no data values (fast)")(
@@ -71,6 +76,7 @@ int cmd_sim(const std::vector<std::string>& args) {
   req.ideal = vm.count("ideal-memory") > 0;
   req.timing_only = vm.count("timing-only") > 0;
   req.seed = vm["seed"].as<uint64_t>();
+  sim::resolve_modes(gemms, cfg.accel.array);
   sim::check_workload(cfg.accel, gemms, req.ideal);
   // Open the output only once the inputs are known to be good; it is renamed
   // into place only when complete.

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "numerics/block_format.hpp"
 #include "gen/schedule.hpp"
@@ -16,6 +17,15 @@ namespace macforge::sim {
 enum class Dataflow { OS, WS, IS };
 Dataflow parse_dataflow(const std::string& s);  // os|ws|is (also output-stationary, ...); FormatError
 std::string dataflow_name(Dataflow d);          // "os", "ws", "is"
+
+// One mode of a multi-format array (pe.modes; gen/pe_spec.hpp): the operand
+// formats and lanes the PEs run when in_mode = m. A single-format array has
+// one mode.
+struct ModeSpec {
+  std::string name;  // as layer files name it: "nvint4", or "A/B" when the operands differ
+  BlockFormat a, b;
+  int lanes = 1;
+};
 
 struct ArraySpec {
   int rows = 8, cols = 8;
@@ -30,6 +40,25 @@ struct ArraySpec {
   // uses the weight-stationary ones. The controller calls these, so the model
   // follows the RTL's documented schedule by construction.
   gen::ArrayTiming timing;
+  // The mode this spec runs: a, b, lanes, accum.lanes and timing.lanes/group
+  // are mode `mode`'s (in_mode()); `modes` lists every mode of the array
+  // (empty or one entry: single-format).
+  int mode = 0;
+  std::vector<ModeSpec> modes;
+
+  int num_modes() const { return modes.empty() ? 1 : int(modes.size()); }
+  // The array running mode m (0 <= m < num_modes()): mode m's formats and
+  // lanes, its group and chunks; rows, columns, PE latency and the output
+  // stage are the array's (the PE's latency is the same in every mode).
+  ArraySpec in_mode(int m) const;
+  // The layer-file spelling of mode m ("mxint8", "mxint8/nvint4").
+  std::string mode_name(int m) const;
+  // The mode a layer-file `format` cell names: "" or "0"/"1" (the mode's
+  // number), a mode's format ("nvint4", any spelling parse_block_format
+  // accepts), or "A/B" for different operand formats. -1 if none matches.
+  int find_mode(const std::string& value) const;
+  // "mxint8, nvint4": the modes by name, for messages.
+  std::string mode_names() const;
 
   // Elements per accumulation group along K (the block, or lanes when neither
   // operand is block-scaled): FORMATS.md section 5 / numerics accum_group().

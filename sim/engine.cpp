@@ -247,14 +247,23 @@ void Accelerator::writer_thread() {
   }
 }
 
-LayerReport Accelerator::run(const AccelConfig& cfg, const Gemm& g, ArrayBackend& backend, const RunOptions& opt,
+LayerReport Accelerator::run(const AccelConfig& cfg0, const Gemm& g, ArrayBackend& backend, const RunOptions& opt,
                              GemmData* data) {
   auto wall0 = std::chrono::steady_clock::now();
   double cpu0 = cpu_now();
   if (!sc_start_of_simulation_invoked()) sc_start(SC_ZERO_TIME);
+  // The array in the layer's mode: every thread below sees that mode's lanes,
+  // group and formats. Switching modes between layers costs no cycles (the
+  // PE samples in_mode with every chunk; gen/pe_spec.hpp).
+  AccelConfig cfg = cfg0;
+  cfg.array = cfg0.array.in_mode(g.mode);
   Schedule sched(cfg.array, cfg.memory, g, opt.ideal);
   LayerReport rep;
   rep.gemm = g;
+  rep.mode = g.mode;
+  rep.format = cfg.array.mode_name(g.mode);
+  rep.lanes = cfg.array.lanes;
+  rep.peak_macs_per_cycle = cfg.array.peak_macs_per_cycle();
   rep.backend = backend.name();
   rep.sched = sched.info();
   cfg_ = &cfg;

@@ -74,6 +74,10 @@ struct RunOptions {
 
 struct LayerReport {
   Gemm gemm;
+  int mode = 0;             // the array mode the layer ran in (gemm.mode)
+  std::string format;       // that mode's name ("mxint8", "nvint4", "A/B")
+  int lanes = 0;            // lanes of that mode
+  double peak_macs_per_cycle = 0;  // R * C * lanes of that mode
   std::string backend;
   ScheduleInfo sched;
   int64_t total_cycles = 0;    // first DRAM request to last result in DRAM
@@ -99,7 +103,9 @@ class Accelerator : public sc_core::sc_module {
   explicit Accelerator(sc_core::sc_module_name name);
 
   // Runs one GEMM to completion (sc_start until the writer pauses) and
-  // returns its report. Throws FormatError for a GEMM the buffers cannot hold.
+  // returns its report, in the array mode g.mode (cfg.array.in_mode): its
+  // lanes, chunks, groups and operand formats (element and scale bits moved).
+  // Throws FormatError for a GEMM the buffers cannot hold.
   LayerReport run(const AccelConfig& cfg, const Gemm& g, ArrayBackend& backend, const RunOptions& opt,
                   GemmData* data = nullptr);
 

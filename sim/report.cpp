@@ -72,6 +72,7 @@ LayerReport total_of(const std::vector<LayerReport>& layers) {
   LayerReport t;
   t.gemm.name = "total";
   t.gemm.M = t.gemm.N = t.gemm.K = 0;
+  double capacity = 0;
   for (const LayerReport& l0 : layers) {
     LayerReport l = scaled(l0);
     t.total_cycles += l.total_cycles;
@@ -88,7 +89,11 @@ LayerReport total_of(const std::vector<LayerReport>& layers) {
     t.wall_seconds += l.wall_seconds;
     t.cpu_seconds += l.cpu_seconds;
     t.backend = l.backend;
+    // Array capacity over the layer at its mode's peak, so that the total's
+    // utilization weighs every layer's cycles by the MACs its mode could do.
+    capacity += (l.peak_macs_per_cycle > 0 ? l.peak_macs_per_cycle : 0) * double(l.total_cycles);
   }
+  if (t.total_cycles > 0 && capacity > 0) t.peak_macs_per_cycle = capacity / double(t.total_cycles);
   return t;
 }
 
@@ -99,11 +104,16 @@ std::string layer_json(const LayerReport& r0, const std::string& ind, double pea
   if (r.gemm.name != "total") {
     s << ind << "  \"name\": \"" << json_escape(r.gemm.name) << "\", \"M\": " << r.gemm.M << ", \"N\": " << r.gemm.N
       << ", \"K\": " << r.gemm.K << ", \"count\": " << r.gemm.count << ",\n";
+    s << ind << "  \"format\": \"" << json_escape(r.format) << "\", \"mode\": " << r.mode << ", \"lanes\": " << r.lanes
+      << ",\n";
     s << ind << "  \"schedule\": {\"order\": \"" << r.sched.order << "\", \"steps\": " << r.sched.steps
       << ", \"padded_k\": " << r.sched.Kp << ", \"tile_k\": " << r.sched.tile_k << ", \"tile_rows\": "
       << r.sched.tile_rows << "},\n";
   }
-  double util = r.total_cycles > 0 ? r.macs / (peak_macs_per_cycle * double(r.total_cycles)) : 0;
+  // Per layer: the peak of the mode it ran in; the total: MACs over the
+  // capacity of every layer's cycles at its mode's peak (total_of).
+  double peak = r.peak_macs_per_cycle > 0 ? r.peak_macs_per_cycle : peak_macs_per_cycle;
+  double util = r.total_cycles > 0 ? r.macs / (peak * double(r.total_cycles)) : 0;
   s << ind << "  \"total_cycles\": " << r.total_cycles << ", \"compute_cycles\": " << r.compute_cycles
     << ", \"stall_cycles\": " << r.stall_cycles << ", \"port_stall_cycles\": " << r.port_stall_cycles
     << ", \"ideal_cycles\": " << r.ideal_cycles << ",\n";
@@ -133,7 +143,14 @@ std::string to_json(const RunSummary& sum) {
   s << "  \"array\": {\"rows\": " << a.rows << ", \"cols\": " << a.cols << ", \"dataflow\": \""
     << dataflow_name(a.dataflow) << "\", \"lanes\": " << a.lanes << ", \"a\": \"" << json_escape(a.a.name)
     << "\", \"b\": \"" << json_escape(a.b.name) << "\", \"group\": " << a.group() << ", \"pe_latency\": "
-    << a.pe_latency << ", \"out_stage\": " << a.out_stage << "},\n";
+    << a.pe_latency << ", \"out_stage\": " << a.out_stage << ",\n    \"modes\": [";
+  for (int m = 0; m < a.num_modes(); ++m) {
+    ArraySpec am = a.in_mode(m);
+    s << (m ? ", " : "") << "{\"mode\": " << m << ", \"format\": \"" << json_escape(a.mode_name(m))
+      << "\", \"a\": \"" << json_escape(am.a.name) << "\", \"b\": \"" << json_escape(am.b.name)
+      << "\", \"lanes\": " << am.lanes << ", \"group\": " << am.group() << "}";
+  }
+  s << "]},\n";
   const MemoryConfig& m = sum.memory;
   auto buf = [&](const BufferConfig& b) {
     std::ostringstream o;

@@ -4,10 +4,25 @@
 
 namespace macforge::sim {
 
+void resolve_modes(std::vector<Gemm>& gemms, const ArraySpec& arr) {
+  for (Gemm& g : gemms) {
+    int m = arr.find_mode(g.format);
+    if (m < 0) {
+      std::string where = g.origin.empty() ? "layer '" + g.name + "'" : g.origin + ":" + std::to_string(g.line);
+      throw FormatError(where + ": format: '" + g.format + "' is not a mode of this array (allowed: " +
+                        arr.mode_names() + ")");
+    }
+    g.mode = m;
+  }
+}
+
 void check_workload(const AccelConfig& cfg, const std::vector<Gemm>& gemms, bool ideal) {
   for (const Gemm& g : gemms) {
+    if (g.mode < 0 || g.mode >= cfg.array.num_modes())
+      throw FormatError("layer '" + g.name + "': mode " + std::to_string(g.mode) +
+                        " is not a mode of this array (allowed: " + cfg.array.mode_names() + ")");
     try {
-      Schedule s(cfg.array, cfg.memory, g, ideal);
+      Schedule s(cfg.array.in_mode(g.mode), cfg.memory, g, ideal);
     } catch (const FormatError& e) {
       throw FormatError("layer '" + g.name + "' (" + std::to_string(g.M) + "x" + std::to_string(g.N) + "x" +
                         std::to_string(g.K) + "): " + e.what());
@@ -31,7 +46,8 @@ RunSummary run_workload(const AccelConfig& cfg, const std::vector<Gemm>& gemms, 
       sum.layers.push_back(default_accelerator().run(cfg, g, *backend, opt));
       continue;
     }
-    Operands ops = make_operands(cfg.array, g, req.seed);
+    // The layer's operands in its mode's formats (quantized by their rules).
+    Operands ops = make_operands(cfg.array.in_mode(g.mode), g, req.seed);
     GemmData data;
     data.A = &ops.A;
     data.B = &ops.B;

@@ -22,8 +22,13 @@ struct SimRequest {
 RunSummary run_workload(const AccelConfig& cfg, const std::vector<Gemm>& gemms, const SimRequest& req);
 
 // Checks a workload against the configuration before anything runs (shapes,
-// buffers large enough for one tile), so that an error leaves no partial
-// output. Throws FormatError.
+// buffers large enough for one tile in the layer's mode), so that an error
+// leaves no partial output. Throws FormatError.
 void check_workload(const AccelConfig& cfg, const std::vector<Gemm>& gemms, bool ideal);
+
+// Sets each layer's mode from its format cell (ArraySpec::find_mode). A format
+// the array has no mode for throws FormatError, one line:
+//   layers.csv:4: format: 'fp8' is not a mode of this array (allowed: mxint8, nvint4)
+void resolve_modes(std::vector<Gemm>& gemms, const ArraySpec& arr);
 
 }  // namespace macforge::sim

@@ -31,6 +31,20 @@ uint64_t word_width(const BufferConfig& b, double demand) {
   return pow2_at_least(uint64_t(demand / slot_banks + 0.999999));
 }
 
+// Bytes per cycle `rows` operand rows of A (or B) take at full rate: lanes x
+// (element bits + scale bits per element). The buffers are built once for the
+// array, so `auto` words serve the hungriest of its modes (a multi-format
+// array's 4-bit mode streams 2 x lanes narrower elements).
+double peak_demand(const ArraySpec& arr, int64_t rows, bool a) {
+  double d = 0;
+  for (int m = 0; m < arr.num_modes(); ++m) {
+    ArraySpec s = arr.in_mode(m);
+    const BlockFormat& f = a ? s.a : s.b;
+    d = std::max(d, double(rows) * s.lanes * (f.elem.bits + (f.has_block_scale() ? 8.0 / f.block : 0)) / 8);
+  }
+  return d;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -94,10 +108,8 @@ void Schedule::plan_os(bool ideal) {
   info_.tile_k = std::min(tk_, Kp);
   info_.tile_rows = R;
   info_.steps = Mt_ * Nt_ * Ks_;
-  double in_demand = double(R) * arr_.lanes * (arr_.a.elem.bits + (arr_.a.has_block_scale() ? 8.0 / arr_.a.block : 0)) / 8;
-  double w_demand = double(C) * arr_.lanes * (arr_.b.elem.bits + (arr_.b.has_block_scale() ? 8.0 / arr_.b.block : 0)) / 8;
-  info_.word_bytes[0] = word_width(mem_.input, in_demand);
-  info_.word_bytes[1] = word_width(mem_.weight, w_demand);
+  info_.word_bytes[0] = word_width(mem_.input, peak_demand(arr_, R, true));
+  info_.word_bytes[1] = word_width(mem_.weight, peak_demand(arr_, C, false));
   info_.word_bytes[2] = word_width(mem_.output, double(C) * 4);
 }
 
@@ -204,10 +216,8 @@ void Schedule::plan_stationary(bool ideal) {
   info_.tile_k = std::min(kp, Kp);
   info_.tile_rows = ts_;
   info_.steps = St_ * Pt_ * Rs_;
-  double t_demand = double(R) * arr_.lanes * (tf.elem.bits + (tf.has_block_scale() ? 8.0 / tf.block : 0)) / 8;
-  double s_demand = double(C) * arr_.lanes * (sf.elem.bits + (sf.has_block_scale() ? 8.0 / sf.block : 0)) / 8;
-  info_.word_bytes[ws ? 0 : 1] = word_width(tbuf, t_demand);
-  info_.word_bytes[ws ? 1 : 0] = word_width(sbuf, s_demand);
+  info_.word_bytes[ws ? 0 : 1] = word_width(tbuf, peak_demand(arr_, R, ws));
+  info_.word_bytes[ws ? 1 : 0] = word_width(sbuf, peak_demand(arr_, C, !ws));
   info_.word_bytes[2] = word_width(mem_.output, double(C) * 8);
 }
 

@@ -1,5 +1,6 @@
 #include "sim/workload.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -64,10 +65,15 @@ std::vector<Gemm> parse_layers(const std::string& text, const std::string& origi
   std::string line;
   int lineno = 0;
   bool header = false;
-  size_t ncols = 4;
+  // Column of each field in a row (-1: absent), from the header.
+  enum { kName, kM, kN, kK, kCount, kFormat, kFields };
+  static const char* const kColumns[kFields] = {"name", "M", "N", "K", "count", "format"};
+  int col[kFields];
+  size_t ncols = 0;
   auto err = [&](const std::string& what) -> FormatError {
     return FormatError(origin + ":" + std::to_string(lineno) + ": " + what);
   };
+  const std::string expected = "expected the header 'name,M,N,K' (optional columns: count, format)";
   while (std::getline(in, line)) {
     ++lineno;
     std::string t = trim(line);
@@ -75,29 +81,43 @@ std::vector<Gemm> parse_layers(const std::string& text, const std::string& origi
     std::vector<std::string> c = split(t);
     for (auto& x : c) x = trim(x);
     if (!header) {
-      if (c.size() >= 4 && c[0] == "name" && c[1] == "M" && c[2] == "N" && c[3] == "K" &&
-          (c.size() == 4 || (c.size() == 5 && c[4] == "count"))) {
-        header = true;
-        ncols = c.size();
-        continue;
+      std::fill(col, col + kFields, -1);
+      for (size_t i = 0; i < c.size(); ++i) {
+        int f = int(std::find(kColumns, kColumns + kFields, c[i]) - kColumns);
+        if (f == kFields)
+          throw err(expected + ", got the column '" + c[i] + "' (columns: name, M, N, K, count, format)");
+        if (col[f] >= 0) throw err(expected + ", got the column '" + c[i] + "' twice");
+        col[f] = int(i);
       }
-      throw err("expected the header 'name,M,N,K' (optionally ',count'), got '" + t + "'");
+      for (int f = kName; f <= kK; ++f)
+        if (col[f] < 0) throw err(expected + ", got '" + t + "'");
+      header = true;
+      ncols = c.size();
+      continue;
     }
     if (c.size() != ncols)
       throw err("expected " + std::to_string(ncols) + " comma-separated fields, got " +
                 std::to_string(c.size()));
     Gemm g;
-    g.name = c[0];
+    g.name = c[size_t(col[kName])];
     if (g.name.empty()) throw err("empty layer name");
     for (char ch : g.name)
       if (ch == '"' || ch == '\\' || static_cast<unsigned char>(ch) < 0x20)
         throw err("layer name '" + g.name + "' contains a quote, backslash or control character");
-    const char* names[4] = {"M", "N", "K", "count"};
     int64_t* dims[4] = {&g.M, &g.N, &g.K, &g.count};
-    for (size_t i = 0; i + 1 < ncols; ++i) {
-      std::string e = parse_dim(c[i + 1], names[i], *dims[i]);
+    for (int f = kM; f <= kCount; ++f) {
+      if (col[f] < 0) continue;
+      std::string e = parse_dim(c[size_t(col[f])], kColumns[f], *dims[f - kM]);
       if (!e.empty()) throw err(e);
     }
+    if (col[kFormat] >= 0) {
+      g.format = c[size_t(col[kFormat])];
+      for (char ch : g.format)
+        if (ch == '"' || ch == '\\' || static_cast<unsigned char>(ch) < 0x20)
+          throw err("format '" + g.format + "' contains a quote, backslash or control character");
+    }
+    g.origin = origin;
+    g.line = lineno;
     out.push_back(g);
   }
   if (!header) throw FormatError(origin + ": empty layer file (expected the header 'name,M,N,K')");
@@ -117,12 +137,18 @@ std::vector<Gemm> transformer_block(int64_t H, int64_t S, int64_t heads, int64_t
   if (ffn == 0) ffn = 4 * H;
   int64_t d = H / heads;
   std::vector<Gemm> g;
-  g.push_back({"qkv", S, 3 * H, H, 1});
-  g.push_back({"attn_scores", S, S, d, heads});
-  g.push_back({"attn_v", S, d, S, heads});
-  g.push_back({"out_proj", S, H, H, 1});
-  g.push_back({"mlp_up", S, ffn, H, 1});
-  g.push_back({"mlp_down", S, H, ffn, 1});
+  auto add = [&](const char* name, int64_t M, int64_t N, int64_t K, int64_t count) {
+    Gemm x;
+    x.name = name;
+    x.M = M, x.N = N, x.K = K, x.count = count;
+    g.push_back(x);
+  };
+  add("qkv", S, 3 * H, H, 1);
+  add("attn_scores", S, S, d, heads);
+  add("attn_v", S, d, S, heads);
+  add("out_proj", S, H, H, 1);
+  add("mlp_up", S, ffn, H, 1);
+  add("mlp_down", S, H, ffn, 1);
   return g;
 }
 

@@ -3,10 +3,13 @@
 // C[M][N] = sum_k A[M][K] * B[N][K]; A are the activations (input buffer), B
 // the weights (weight buffer, one row per output channel), C float32.
 //
-// Layer file: CSV with the header `name,M,N,K` and optionally a fifth column
-// `count` (the GEMM is run that many times back to back, e.g. once per
-// attention head; default 1). Blank lines and lines starting with '#' are
-// skipped.
+// Layer file: CSV whose header names the columns: `name,M,N,K` (required) and
+// optionally `count` (the GEMM is run that many times back to back, e.g. once
+// per attention head; default 1) and `format` (the mode of a multi-format
+// array the layer runs in: a mode's format such as `nvint4`, `A/B` for mixed
+// operands, or its number `0`/`1`; empty = mode 0). Columns may come in any
+// order. Blank lines and lines starting with '#' are skipped. The format is
+// resolved against the array by resolve_modes() (sim/run.hpp).
 #pragma once
 
 #include <cstdint>
@@ -19,6 +22,10 @@ struct Gemm {
   std::string name = "gemm";
   int64_t M = 0, N = 0, K = 0;
   int64_t count = 1;
+  std::string format;  // the layer file's format cell as written ("" = mode 0)
+  int mode = 0;        // the array mode it runs in (resolved from format)
+  std::string origin;  // file and line of the layer, for messages ("" for --gemm)
+  int line = 0;
   double macs() const { return double(M) * double(N) * double(K) * double(count); }
 };
 
