@@ -448,3 +448,244 @@ TEST(FastGemm, BitExactWithTheReference) {
       }
     }
 }
+
+// ---- multi-format arrays: a mode per layer (docs/timing_model.md 3.5) -----------
+
+namespace {
+
+// A [mxint8, nvint4] array: mode 0 mxint8 x mxint8 on 8 lanes (group 32),
+// mode 1 nvint4 x nvint4 on 2 x 8 = 16 lanes (group 16).
+AccelConfig mixed_accel(Dataflow df, const std::string& memory = "") {
+  AccelConfig c = accel("mxint8", "mxint8", 8, 4, 4, df, memory);
+  BlockFormat nv = parse_block_format("nvint4");
+  c.array.modes.push_back({"nvint4", nv, nv, 16});
+  return c;
+}
+
+Gemm layer(const char* name, int64_t M, int64_t N, int64_t K, const std::string& format) {
+  Gemm g;
+  g.name = name;
+  g.M = M, g.N = N, g.K = K;
+  g.format = format;
+  return g;
+}
+
+int64_t cdiv64(int64_t x, int64_t y) { return (x + y - 1) / y; }
+
+}  // namespace
+
+TEST(Modes, LayerFileFormatColumn) {
+  auto l = parse_layers("name,M,N,K,format\nattn,4,4,64,mxint8\nffn,4,4,64,nvint4\nplain,4,4,64,\n", "x.csv");
+  ASSERT_EQ(l.size(), 3u);
+  EXPECT_EQ(l[0].format, "mxint8");
+  EXPECT_EQ(l[1].format, "nvint4");
+  EXPECT_EQ(l[2].format, "");
+  EXPECT_EQ(l[1].line, 3);
+  // Header-driven: any column order, count and format both optional.
+  auto r = parse_layers("format,K,count,name,N,M\n1,64,2,up,8,4\n", "y.csv");
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].name, "up");
+  EXPECT_EQ(r[0].M, 4);
+  EXPECT_EQ(r[0].N, 8);
+  EXPECT_EQ(r[0].K, 64);
+  EXPECT_EQ(r[0].count, 2);
+  EXPECT_EQ(r[0].format, "1");
+  for (const char* bad : {"name,M,N,K,precision\na,1,1,1,x\n", "name,M,N,K,format,format\na,1,1,1,x,y\n",
+                          "name,M,N,format\na,1,1,x\n"}) {
+    try {
+      parse_layers(bad, "z.csv");
+      FAIL() << bad;
+    } catch (const FormatError& e) {
+      EXPECT_EQ(std::string(e.what()).rfind("z.csv:1: expected the header", 0), 0u) << e.what();
+    }
+  }
+}
+
+TEST(Modes, FormatNamesAModeOfTheArray) {
+  AccelConfig mix = mixed_accel(Dataflow::OS);
+  const ArraySpec& a = mix.array;
+  EXPECT_EQ(a.num_modes(), 2);
+  EXPECT_EQ(a.find_mode(""), 0);
+  EXPECT_EQ(a.find_mode("mxint8"), 0);
+  EXPECT_EQ(a.find_mode("mxint8/mxint8"), 0);
+  EXPECT_EQ(a.find_mode("0"), 0);
+  EXPECT_EQ(a.find_mode("nvint4"), 1);
+  EXPECT_EQ(a.find_mode("nvint4/nvint4"), 1);
+  EXPECT_EQ(a.find_mode("1"), 1);
+  for (const char* bad : {"2", "fp8", "mxint4", "nvfp4", "mxint8/nvint4", "nvint4/"}) EXPECT_EQ(a.find_mode(bad), -1) << bad;
+  // Mode 1 runs 16 lanes, group 16 (nvint4's block), one chunk per group.
+  ArraySpec m1 = a.in_mode(1);
+  EXPECT_EQ(m1.lanes, 16);
+  EXPECT_EQ(m1.group(), 16);
+  EXPECT_EQ(m1.chunks_per_group(), 1);
+  EXPECT_EQ(m1.timing.lanes, 16);
+  EXPECT_EQ(m1.pe_latency, a.pe_latency);
+  EXPECT_EQ(m1.a.name, "nvint4");
+
+  std::vector<Gemm> ok = parse_layers("name,M,N,K,format\na,4,4,4,nvint4\nb,4,4,4,\nc,4,4,4,1\n", "l.csv");
+  resolve_modes(ok, a);
+  EXPECT_EQ(ok[0].mode, 1);
+  EXPECT_EQ(ok[1].mode, 0);
+  EXPECT_EQ(ok[2].mode, 1);
+  std::vector<Gemm> bad = parse_layers("name,M,N,K,format\na,4,4,4,mxint8\nb,4,4,4,fp8\n", "l.csv");
+  try {
+    resolve_modes(bad, a);
+    FAIL();
+  } catch (const FormatError& e) {
+    EXPECT_STREQ(e.what(), "l.csv:3: format: 'fp8' is not a mode of this array (allowed: mxint8, nvint4)");
+  }
+  // A single-format array has one mode: its own format.
+  AccelConfig one = accel("mxint8", "mxint8", 8, 4, 4, Dataflow::OS);
+  std::vector<Gemm> same = parse_layers("name,M,N,K,format\na,4,4,4,mxint8\nb,4,4,4,0\n", "s.csv");
+  resolve_modes(same, one.array);
+  EXPECT_EQ(same[0].mode, 0);
+  std::vector<Gemm> other = parse_layers("name,M,N,K,format\na,4,4,4,nvint4\n", "s.csv");
+  try {
+    resolve_modes(other, one.array);
+    FAIL();
+  } catch (const FormatError& e) {
+    EXPECT_STREQ(e.what(), "s.csv:2: format: 'nvint4' is not a mode of this array (allowed: mxint8)");
+  }
+  std::vector<Gemm> one_mode = parse_layers("name,M,N,K,format\na,4,4,4,1\n", "s.csv");
+  EXPECT_THROW(resolve_modes(one_mode, one.array), FormatError);
+}
+
+// Ideal memory: each layer takes the closed form of docs/timing_model.md
+// section 3 with its mode's lanes and group, written out here by hand; the
+// mixed workload's total is the sum; the SystemC model, the closed forms
+// (ideal_cycles) and the timing-only and functional runs agree.
+TEST(Modes, MixedWorkloadCyclesFollowEachModesLanes) {
+  AccelConfig c = mixed_accel(Dataflow::OS);
+  const int64_t R = 4, C = 4, LAT = c.array.pe_latency, S = c.array.out_stage;
+  // OS: (T - 1) * max(nk, R, C) + nk + LAT + C + R - 1 + S, nk = ceil(K / lanes_m).
+  auto os = [&](int64_t M, int64_t N, int64_t K, int64_t lanes) {
+    int64_t T = cdiv64(M, R) * cdiv64(N, C), nk = cdiv64(K, lanes);
+    return (T - 1) * std::max({nk, R, C}) + nk + LAT + C + R - 1 + S;
+  };
+  std::vector<Gemm> w = {layer("proj8", 16, 12, 200, "mxint8"), layer("ffn4", 16, 12, 200, "nvint4"),
+                         layer("short8", 9, 7, 40, ""), layer("short4", 9, 7, 40, "1")};
+  resolve_modes(w, c.array);
+  const int64_t expect[4] = {os(16, 12, 200, 8), os(16, 12, 200, 16), os(9, 7, 40, 8), os(9, 7, 40, 16)};
+  // nk = 25 vs 13 chunks; at K = 40 mode 1's 3 chunks are below max(R, C) = 4.
+  EXPECT_EQ(expect[0], 11 * 25 + 25 + LAT + 7 + S);
+  EXPECT_EQ(expect[1], 11 * 13 + 13 + LAT + 7 + S);
+  EXPECT_EQ(expect[3], 5 * 4 + 3 + LAT + 7 + S);
+  SimRequest req;
+  req.ideal = true;
+  req.timing_only = true;
+  RunSummary s = run_workload(c, w, req);
+  req.timing_only = false;
+  RunSummary f = run_workload(c, w, req);
+  ASSERT_EQ(s.layers.size(), 4u);
+  int64_t sum = 0;
+  for (size_t i = 0; i < 4; ++i) {
+    const LayerReport& r = s.layers[i];
+    EXPECT_EQ(r.total_cycles, expect[i]) << w[i].name;
+    EXPECT_EQ(r.ideal_cycles, expect[i]) << w[i].name << ": closed form";
+    EXPECT_EQ(f.layers[i].total_cycles, expect[i]) << w[i].name << ": functional";
+    EXPECT_EQ(r.mode, i % 2 ? 1 : 0);
+    EXPECT_EQ(r.format, i % 2 ? "nvint4" : "mxint8");
+    EXPECT_EQ(r.lanes, i % 2 ? 16 : 8);
+    sum += expect[i];
+  }
+  EXPECT_EQ(total_of(s.layers).total_cycles, sum);
+  EXPECT_EQ(total_of(f.layers).total_cycles, sum);
+  // The same workload with every layer in mode 0 takes longer by mode 1's savings.
+  std::vector<Gemm> all8 = w;
+  for (Gemm& g : all8) g.mode = 0;
+  RunSummary s8 = run_workload(c, all8, req);
+  EXPECT_EQ(total_of(s8.layers).total_cycles, 2 * (expect[0] + expect[2]));
+}
+
+TEST(Modes, WeightStationaryPassesFollowEachModesGroup) {
+  for (Dataflow df : {Dataflow::WS, Dataflow::IS}) {
+    AccelConfig c = mixed_accel(df);
+    const int64_t R = 4, C = 4, LAT = c.array.pe_latency, S = c.array.out_stage, D = LAT + 1;
+    const int64_t M = 96, N = 96, K = 256;  // WS streams the M rows, IS the N rows
+    // Streaming-bound closed form: R*Q + P*rows*Q + (R-1)(LAT+1) + LAT + C + S,
+    // Q = G / L, P = ceil(stat / C) * ceil(ceil(K / G) / R).
+    auto st = [&](int64_t G, int64_t L) {
+      int64_t Q = G / L, rows = M, stat = N;
+      int64_t Kt = cdiv64(cdiv64(K, G), R), P = cdiv64(stat, C) * Kt;
+      int64_t out_delay = (R - 1) * D + LAT + C + S;
+      EXPECT_GE(rows * Q, R * Q + (R - 1) * D + LAT + C - 2) << "streaming-bound regime";
+      EXPECT_TRUE(Kt == 1 || rows * Q >= out_delay + 1) << "streaming-bound regime";
+      return R * Q + P * rows * Q + out_delay;
+    };
+    // Mode 0: Q = 32/8 = 4 chunks per group, 8 groups = 2 K tiles; mode 1:
+    // Q = 16/16 = 1, 16 groups = 4 K tiles: half the stream cycles.
+    int64_t e0 = st(32, 8), e1 = st(16, 16);
+    EXPECT_EQ(e0, R * 4 + 24 * 2 * M * 4 + (R - 1) * D + LAT + C + S);
+    EXPECT_EQ(e1, R * 1 + 24 * 4 * M * 1 + (R - 1) * D + LAT + C + S);
+    std::vector<Gemm> w = {layer("attn", M, N, K, "mxint8"), layer("ffn", M, N, K, "nvint4")};
+    resolve_modes(w, c.array);
+    SimRequest req;
+    req.ideal = true;
+    req.timing_only = true;
+    RunSummary s = run_workload(c, w, req);
+    EXPECT_EQ(s.layers[0].total_cycles, e0) << dataflow_name(df);
+    EXPECT_EQ(s.layers[1].total_cycles, e1) << dataflow_name(df);
+    EXPECT_EQ(s.layers[0].ideal_cycles, e0) << dataflow_name(df);
+    EXPECT_EQ(s.layers[1].ideal_cycles, e1) << dataflow_name(df);
+    EXPECT_EQ(total_of(s.layers).total_cycles, e0 + e1);
+  }
+}
+
+// Traffic in a layer's mode: its element and scale bits (docs/timing_model.md
+// section 5.2), K padded to its lanes.
+TEST(Modes, TrafficUsesTheModesFormats) {
+  AccelConfig c = mixed_accel(Dataflow::OS);
+  const int64_t M = 13, N = 9, K = 100;
+  SimRequest req;
+  req.ideal = true;
+  req.timing_only = true;
+  std::vector<Gemm> w = {layer("a8", M, N, K, "mxint8"), layer("b4", M, N, K, "nvint4")};
+  resolve_modes(w, c.array);
+  RunSummary s = run_workload(c, w, req);
+  // Per OS tile row of 4 rows (3 tile rows of A: 4, 4, 4, 1 rows; B: 4, 4, 1):
+  // mxint8: Kp = 104, 8 bits + one 8-bit scale per 32 (4 blocks);
+  // nvint4: Kp = 112, 4 bits + one 8-bit scale per 16 (7 blocks), + 4 B tensor scale each.
+  auto rows_bytes = [](int64_t rows, int64_t per_row_bits) { return uint64_t((rows * per_row_bits + 7) / 8); };
+  uint64_t a8 = 0, b8 = 0, a4 = 4, b4 = 4;
+  for (int64_t r : {4, 4, 4, 1}) a8 += rows_bytes(r, 104 * 8 + 4 * 8), a4 += rows_bytes(r, 112 * 4 + 7 * 8);
+  for (int64_t r : {4, 4, 1}) b8 += rows_bytes(r, 104 * 8 + 4 * 8), b4 += rows_bytes(r, 112 * 4 + 7 * 8);
+  EXPECT_EQ(s.layers[0].dram_read_bytes, a8 + b8);
+  EXPECT_EQ(s.layers[1].dram_read_bytes, a4 + b4);
+  EXPECT_EQ(s.layers[1].sched.Kp, 112);
+  EXPECT_EQ(s.layers[0].dram_write_bytes, uint64_t(M * N * 4));
+  EXPECT_EQ(s.layers[1].dram_write_bytes, uint64_t(M * N * 4));
+  // The buffers are the array's, not the layer's: `auto` words serve the
+  // hungrier mode (4 rows x 16 lanes x (4 + 8/16) bits = 36 B per cycle in
+  // mode 1, 33 B in mode 0; one bank per slot: 64 B words) in both modes.
+  EXPECT_EQ(s.layers[0].input.word_bytes, 64u);
+  EXPECT_EQ(s.layers[1].input.word_bytes, 64u);
+}
+
+// The functional array computes a mode-m layer bit-exactly as numerics gemm()
+// with mode m's formats and lanes (the fast kernel and the reference agree).
+TEST(Modes, FunctionalLayersAreBitExactInTheirMode) {
+  std::string mem = "memory:\n  dram: {bandwidth: 8, latency: 30}\n  input: {capacity: 2KiB}\n"
+                    "  weight: {capacity: 2KiB}\n  output: {capacity: 512}\n";
+  for (Dataflow df : {Dataflow::OS, Dataflow::WS, Dataflow::IS})
+    for (int mode : {0, 1}) {
+      AccelConfig c = mixed_accel(df, mem);
+      Gemm g = layer("l", 19, 11, 150, mode ? "nvint4" : "mxint8");
+      g.mode = mode;
+      ArraySpec am = c.array.in_mode(mode);
+      Operands ops = make_operands(am, g, 7);
+      EXPECT_EQ(ops.A.fmt.name, mode ? "nvint4" : "mxint8");
+      GemmData d{&ops.A, &ops.B, {}};
+      auto be = make_behavioural_backend(true);
+      RunOptions o;
+      LayerReport r = default_accelerator().run(c, g, *be, o, &d);
+      EXPECT_EQ(r.mode, mode);
+      AccumSpec acc;
+      acc.lanes = mode ? 16 : 8;
+      std::vector<float> ref = gemm(ops.A, ops.B, acc);
+      ASSERT_EQ(d.C.size(), ref.size());
+      EXPECT_EQ(0, std::memcmp(d.C.data(), ref.data(), ref.size() * 4)) << dataflow_name(df) << " mode " << mode;
+      // Limited memory: the timing-only run of the same layer takes the same cycles.
+      auto be0 = make_behavioural_backend(false);
+      EXPECT_EQ(default_accelerator().run(c, g, *be0, o).total_cycles, r.total_cycles);
+    }
+}
