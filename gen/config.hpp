@@ -42,8 +42,24 @@ struct ArrayConfig {
   int group = 0;
   int chunks_per_group() const { return group / lanes; }
 
+  // Multi-format PE (pe.modes: [MODE0, MODE1], docs/config.md): modes == 2
+  // adds mode 1, a1 x b1. a, b, lanes and group above are mode 0's (8-bit
+  // elements); mode 1 has 4-bit elements on 2 x lanes lanes, or 6-bit ones on
+  // `lanes` lanes (lanes1 = mode_lanes(pe_spec(cfg), 1)); group1 is mode 1's
+  // accumulation group by the same rule as group. Single-format configs keep
+  // modes == 1 and leave the mode-1 fields empty.
+  int modes = 1;
+  std::string a1_name, b1_name;
+  BlockFormat a1, b1;
+  Reuse reuse = Reuse::None;
+  int lanes1 = 0;
+  int group1 = 0;
+  int chunks_per_group1() const { return group1 / lanes1; }
+
   // The canonical resolved config as compact JSON (fixed key order); the
-  // manifest's config hash is FNV-1a 64 over these bytes.
+  // manifest's config hash is FNV-1a 64 over these bytes. Multi-format
+  // configs add "a1", "b1", "reuse" after "b"; single-format ones are
+  // byte-identical to the text before modes existed (sweep caches key on it).
   std::string canonical_json() const;
   uint64_t hash() const;
 };

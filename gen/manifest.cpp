@@ -55,7 +55,23 @@ std::string manifest_json(const ManifestInput& in) {
      << ", \"b_block_scale\": " << b(pe.b_scale) << ", \"a_output_scale\": " << q(gscale_name(d.ga))
      << ", \"b_output_scale\": " << q(gscale_name(d.gb)) << ", \"a_format\": " << q(c.a.name)
      << ", \"b_format\": " << q(c.b.name) << ", \"output_multipliers\": " << d.mul_count
-     << ", \"scale_buffer_slots\": " << d.scale_slots << "},\n";
+     << ", \"scale_buffer_slots\": " << d.scale_slots;
+  if (c.modes == 2) {
+    // Per mode: what in_mode = m runs (mode 0 repeats the fields above).
+    struct M {
+      const BlockFormat &a, &b;
+      int lanes, group;
+    } ms[2] = {{c.a, c.b, c.lanes, c.group}, {c.a1, c.b1, c.lanes1, c.group1}};
+    os << ", \"reuse\": " << q(reuse_name(c.reuse)) << ", \"modes\": [";
+    for (int k = 0; k < 2; ++k)
+      os << (k ? ", " : "") << "{\"mode\": " << k << ", \"a_format\": " << q(ms[k].a.name)
+         << ", \"b_format\": " << q(ms[k].b.name) << ", \"a_bits\": " << ms[k].a.elem.bits
+         << ", \"b_bits\": " << ms[k].b.elem.bits << ", \"lanes\": " << ms[k].lanes
+         << ", \"accumulation_group\": " << ms[k].group << ", \"chunks_per_group\": " << ms[k].group / ms[k].lanes
+         << "}";
+    os << "]";
+  }
+  os << "},\n";
   os << "  \"modules\": {\"top\": " << q(d.top) << ", \"array\": " << q(d.array) << ", \"pe\": " << q(d.pe)
      << ", \"primitives\": [";
   for (size_t k = 0; k < in.primitives.size(); ++k) os << (k ? ", " : "") << q(in.primitives[k]);
