@@ -31,7 +31,9 @@ void write_manifest(const SweepSpec& spec, const Expansion& ex, const std::strin
   for (const CompositeSpec& c : spec.composites) {
     json parts = json::array();
     for (const auto& [label, w] : c.parts) parts.push_back({{"format", label}, {"units", w}});
-    comps.push_back({{"name", c.name}, {"parts", parts}});
+    json cj = {{"name", c.name}, {"parts", parts}};
+    if (!c.baseline.empty()) cj["baseline"] = c.baseline;
+    comps.push_back(cj);
   }
   m["composites"] = comps;
   m["composite_baseline"] = spec.composite_baseline;
@@ -58,6 +60,12 @@ void write_manifest(const SweepSpec& spec, const Expansion& ex, const std::strin
     ref.push_back({{"name", r.name}, {"values", v}});
   }
   m["reference"] = {{"title", spec.reference_title}, {"note", spec.reference_note}, {"rows", ref}};
+  if (!spec.multi_baseline.empty()) {
+    json mref = json::array();
+    for (const auto& [name, text] : spec.multi_reference) mref.push_back({{"name", name}, {"text", text}});
+    m["multi_format"] = {{"baseline", spec.multi_baseline}, {"title", spec.multi_reference_title},
+                         {"note", spec.multi_note}, {"reference", mref}};
+  }
   if (spec.has_ablation) {
     json cols = json::array();
     for (size_t i = 0; i < spec.ablation.columns.size(); ++i) {
@@ -242,7 +250,7 @@ CollectSummary collect(const std::string& dir_in, std::ostream& err) {
       cr.group = g;
       double area = 0, peak = 0, energy_w = 0;
       bool ok = true, have_energy = true;
-      std::string parts;
+      std::string parts, peak_text;
       for (const json& part : c["parts"]) {
         std::string label = part["format"];
         double units = part["units"];
@@ -261,11 +269,17 @@ CollectSummary collect(const std::string& dir_in, std::ostream& err) {
         }());
         area += units * metric(pr->metrics, "area_um2");
         peak += units * p_peak;
+        // A multi-format PE runs one mode at a time: its peak per mode.
+        if (pr->param("modes") == "2")
+          peak_text += (peak_text.empty() ? "" : " + ") + fmt_num(units * p_peak) + " / " +
+                       fmt_num(units * std::stod("0" + pr->param("peak_macs_per_cycle_mode1"))) + " (mode 0 / mode 1)";
         double e = metric(pr->metrics, "energy_pj_per_mac");
         if (std::isfinite(e)) energy_w += units * p_peak * e;
         else have_energy = false;
       }
       cr.parts = parts;
+      cr.peak_text = peak_text;
+      cr.baseline = c.value("baseline", manifest.value("composite_baseline", ""));
       cr.ok = ok;
       if (ok) {
         cr.area_um2 = area;
@@ -275,10 +289,9 @@ CollectSummary collect(const std::string& dir_in, std::ostream& err) {
       rd.composites.push_back(cr);
     }
   }
-  std::string cbase = manifest.value("composite_baseline", "");
   for (CompositeRow& cr : rd.composites) {
     for (const CompositeRow& b : rd.composites)
-      if (b.group == cr.group && b.name == cbase && b.ok && cr.ok) {
+      if (b.group == cr.group && b.name == cr.baseline && b.ok && cr.ok) {
         cr.area_rel = cr.area_um2 / b.area_um2;
         cr.energy_rel = cr.energy_pj_per_mac / b.energy_pj_per_mac;
       }
@@ -337,7 +350,7 @@ CollectSummary collect(const std::string& dir_in, std::ostream& err) {
   res["points"] = pts;
   json comps = json::array();
   for (const CompositeRow& c : rd.composites) {
-    json j = {{"name", c.name}, {"group", c.group}, {"parts", c.parts}, {"ok", c.ok}};
+    json j = {{"name", c.name}, {"group", c.group}, {"parts", c.parts}, {"baseline", c.baseline}, {"ok", c.ok}};
     if (c.ok) {
       j["area_um2"] = c.area_um2;
       j["peak_macs_per_cycle"] = c.peak_macs_per_cycle;
@@ -348,6 +361,12 @@ CollectSummary collect(const std::string& dir_in, std::ostream& err) {
     comps.push_back(j);
   }
   res["composites"] = comps;
+  // Multi-format PEs: the shared datapaths and their side-by-side variants.
+  MultiFormatTable mft = multi_format_table(manifest, rd.rows);
+  if (!mft.rows.empty()) {
+    rd.multi_md = render_multi_format_md(mft, rd.groups, manifest["swept"]);
+    res["multi_format"] = multi_format_json(mft);
+  }
   res["skipped"] = manifest["skipped"];
   write_atomic(dir + "/results.json", res.dump(1) + "\n");
   sum.written.push_back(dir + "/results.json");

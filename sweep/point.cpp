@@ -349,7 +349,7 @@ class PointRunner {
     for (const char* k : {"flops", "logic_depth", "energy_pj_per_mac", "energy_uniform_pj_per_mac",
                           "area_combinational_um2", "energy_combinational_pj_per_mac"})
       if (j.contains(k) && j[k].is_number()) metrics_[k] = j[k];
-    if (spec_.synth_energy && !metrics_.contains("energy_pj_per_mac"))
+    if (spec_.synth_energy && !metrics_.contains("energy_pj_per_mac") && !p_.format.multi)
       throw StageFailure("macforge synth reported no energy_pj_per_mac");
     auto parts = [&](const char* key, const std::string& pre, const std::string& post) {
       if (!j.contains(key) || !j[key].is_object()) return;
@@ -358,6 +358,41 @@ class PointRunner {
     };
     parts("area_by_part_um2", "area_", "_um2");
     parts("energy_by_part_pj_per_mac", "energy_", "_pj_per_mac");
+    if (p_.format.multi) multi_format_energy(j);
+  }
+
+  // A multi-format PE: energy per MAC per mode (macforge synth's `modes`,
+  // docs/synthesis.md "Multi-format PEs"), and the design's one figure,
+  // energy_pj_per_mac, for a workload spending equal time in each mode: the
+  // per-mode energies weighted by each mode's MACs per cycle (its lanes), so
+  // 1/3 : 2/3 for an 8-bit + 4-bit pair -- the weighting the side-by-side
+  // composites use (docs/sweeps.md section 11).
+  void multi_format_energy(const json& j) {
+    double lanes[2] = {double(p_.cfg.lanes), double(p_.lanes1)}, e[2] = {NAN, NAN};
+    if (j.contains("modes") && j["modes"].is_array()) {
+      for (size_t i = 0; i < j["modes"].size(); ++i) {
+        const json& mj = j["modes"][i];
+        if (!mj.is_object()) continue;
+        size_t m = mj.contains("mode") && mj["mode"].is_number_integer() ? mj["mode"].get<size_t>() : i;
+        if (m > 1) continue;
+        std::string tag = "mode" + std::to_string(m);
+        if (mj.contains("lanes") && mj["lanes"].is_number()) lanes[m] = mj["lanes"].get<double>();
+        if (mj.contains("energy_pj_per_mac") && mj["energy_pj_per_mac"].is_number()) {
+          e[m] = mj["energy_pj_per_mac"].get<double>();
+          metrics_["energy_" + tag + "_pj_per_mac"] = e[m];
+        }
+        if (mj.contains("energy_combinational_pj_per_mac") && mj["energy_combinational_pj_per_mac"].is_number())
+          metrics_["energy_combinational_" + tag + "_pj_per_mac"] = mj["energy_combinational_pj_per_mac"];
+      }
+    }
+    metrics_["lanes_mode0"] = lanes[0];
+    metrics_["lanes_mode1"] = lanes[1];
+    if (!spec_.synth_energy) return;
+    if (!std::isfinite(e[0]) || !std::isfinite(e[1]))
+      throw StageFailure("macforge synth reported no energy per MAC for both modes of the multi-format PE "
+                         "(modes[].energy_pj_per_mac)");
+    if (metrics_.contains("energy_pj_per_mac")) metrics_["energy_synth_pj_per_mac"] = metrics_["energy_pj_per_mac"];
+    metrics_["energy_pj_per_mac"] = (lanes[0] * e[0] + lanes[1] * e[1]) / (lanes[0] + lanes[1]);
   }
 
   void stage_sim() {
@@ -414,6 +449,14 @@ class PointRunner {
       double area = metrics_["area_um2"].get<double>();
       metrics_["area_per_pe_um2"] = area / pes;
       if (area > 0) metrics_["peak_macs_per_cycle_per_mm2"] = peak / (area * 1e-6);
+      // A multi-format PE at equal throughput: area per MAC per cycle in each mode.
+      if (p_.format.multi)
+        for (int m = 0; m < 2; ++m) {
+          std::string tag = "mode" + std::to_string(m);
+          double lanes = has("lanes_" + tag) ? metrics_["lanes_" + tag].get<double>() : m ? p_.lanes1 : p_.cfg.lanes;
+          metrics_["peak_macs_per_cycle_" + tag] = pes * lanes;
+          if (lanes > 0) metrics_["area_per_mac_" + tag + "_um2"] = area / (pes * lanes);
+        }
     }
     for (const WorkloadSpec& w : spec_.workloads) {
       std::string c = "cycles_" + w.name, m = "macs_" + w.name;

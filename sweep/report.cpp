@@ -8,6 +8,8 @@
 
 #include "sweep/util.hpp"
 
+#include <cstdlib>
+
 namespace macforge::sweep {
 
 namespace {
@@ -163,6 +165,200 @@ AblationTable ablation_table(const json& m, const std::map<std::string, json>& r
         }
   }
   return t;
+}
+
+namespace {
+
+// The element kinds / widths of a point's formats ("" when unparsable).
+int max_bits(const Row& r) {
+  int a = std::atoi(r.param("a_bits").c_str()), b = std::atoi(r.param("b_bits").c_str());
+  return std::max(a, b);
+}
+std::string pair_name(const std::string& a, const std::string& b) { return a == b ? a : a + " x " + b; }
+double param_num(const Row& r, const std::string& k) {
+  std::string v = r.param(k);
+  char* end = nullptr;
+  double d = std::strtod(v.c_str(), &end);
+  return v.empty() || !end || *end ? NAN : d;
+}
+
+}  // namespace
+
+MultiFormatTable multi_format_table(const json& m, const std::vector<Row>& rows) {
+  MultiFormatTable t;
+  const json mf = m.contains("multi_format") && m["multi_format"].is_object() ? m["multi_format"] : json::object();
+  t.baseline = mf.value("baseline", "");
+  t.title = mf.value("title", "");
+  t.note = mf.value("note", "");
+  std::map<std::string, std::string> paper;
+  if (mf.contains("reference"))
+    for (const json& x : mf["reference"]) paper[x.value("name", "")] = x.value("text", "");
+  auto mixed = [](MultiFormatRow& x) {
+    double w = 0, ew = 0;
+    for (int i = 0; i < 2; ++i) {
+      w += x.peak[size_t(i)];
+      ew += x.peak[size_t(i)] * x.energy[size_t(i)];
+    }
+    x.energy_mixed = w > 0 ? ew / w : NAN;
+  };
+  std::vector<std::string> groups;
+  for (const Row& r : rows)
+    if (std::find(groups.begin(), groups.end(), r.group) == groups.end()) groups.push_back(r.group);
+  for (const std::string& g : groups) {
+    // One shared datapath per multi-format point.
+    for (const Row& r : rows) {
+      if (r.group != g || r.param("modes") != "2") continue;
+      MultiFormatRow x;
+      x.name = r.axis.value("format", r.label);
+      x.label = r.label;
+      x.group = g;
+      x.kind = "shared";
+      x.modes = pair_name(r.param("a"), r.param("b")) + " / " + pair_name(r.param("a1"), r.param("b1"));
+      x.reuse = r.param("reuse");
+      x.ok = r.status == "ok" && std::isfinite(r.m("area_um2"));
+      if (x.ok) {
+        x.area_um2 = r.m("area_um2");
+        for (int i = 0; i < 2; ++i) {
+          std::string tag = "mode" + std::to_string(i);
+          double peak = r.m("peak_macs_per_cycle_" + tag);
+          if (!std::isfinite(peak)) peak = param_num(r, i ? "peak_macs_per_cycle_mode1" : "peak_macs_per_cycle");
+          x.peak[size_t(i)] = peak;
+          x.area_per_mac[size_t(i)] = x.area_um2 / peak;
+          x.energy[size_t(i)] = r.m("energy_" + tag + "_pj_per_mac");
+        }
+        mixed(x);
+      }
+      t.rows.push_back(x);
+    }
+    // The side-by-side variant: a composite of single-format arrays of both widths.
+    for (const json& c : m["composites"]) {
+      MultiFormatRow x;
+      x.name = x.label = c.value("name", "");
+      x.group = g;
+      x.kind = "side-by-side";
+      x.reuse = "side-by-side";
+      std::string names[2];
+      bool single = true, ok = true;
+      double area = 0, peak[2] = {0, 0}, ew[2] = {0, 0};
+      for (const json& part : c["parts"]) {
+        std::string label = part.value("format", "");
+        double u = part.value("units", 0.0);
+        const Row* pr = nullptr;
+        for (const Row& r : rows)
+          if (r.group == g && r.axis.value("format", "") == label) pr = &r;
+        if (!pr || pr->param("modes") == "2") {
+          single = false;
+          break;
+        }
+        int mode = max_bits(*pr) == 8 ? 0 : 1;
+        std::string pn = pair_name(pr->param("a"), pr->param("b"));
+        names[mode] += (names[mode].empty() ? "" : " + ") + pn;
+        double p = param_num(*pr, "peak_macs_per_cycle"), a = pr->m("area_um2"), e = pr->m("energy_pj_per_mac");
+        if (pr->status != "ok" || !std::isfinite(a)) ok = false;
+        area += u * a;
+        peak[mode] += u * p;
+        ew[mode] += u * p * e;
+      }
+      if (!single || names[0].empty() || names[1].empty()) continue;
+      x.modes = names[0] + " / " + names[1];
+      x.ok = ok;
+      if (ok) {
+        x.area_um2 = area;
+        for (size_t i = 0; i < 2; ++i) {
+          x.peak[i] = peak[i];
+          x.area_per_mac[i] = area / peak[i];
+          x.energy[i] = ew[i] / peak[i];
+        }
+        mixed(x);
+      }
+      t.rows.push_back(x);
+    }
+  }
+  for (MultiFormatRow& x : t.rows) {
+    if (paper.count(x.name)) x.paper = paper[x.name];
+    for (const MultiFormatRow& b : t.rows)
+      if (b.group == x.group && b.name == t.baseline && b.ok && x.ok) {
+        x.area_rel = x.area_um2 / b.area_um2;
+        x.energy_rel = x.energy_mixed / b.energy_mixed;
+      }
+    if (x.kind != "shared" || !x.ok) continue;
+    x.area_rank = 1;
+    for (const MultiFormatRow& o : t.rows)
+      if (o.kind == "shared" && o.ok && o.group == x.group && o.modes == x.modes && o.area_um2 < x.area_um2)
+        ++x.area_rank;
+  }
+  return t;
+}
+
+std::string render_multi_format_md(const MultiFormatTable& t, const std::vector<std::string>& groups,
+                                   const json& swept) {
+  if (t.rows.empty()) return "";
+  std::ostringstream o;
+  std::string title = t.title.empty() ? "published" : md_escape(t.title);
+  o << "## Multi-format PEs\n\n"
+       "One datapath running an 8-bit mode (mode 0) and a 4-bit mode (mode 1, twice the lanes: twice the MACs per "
+       "cycle) or 6-bit mode (the same lanes), sharing circuits as `reuse` says (`none`: both datapaths side by side "
+       "in each PE, sharing registers, scale logic and the accumulator); `side-by-side` rows are the composites of "
+       "separate single-format arrays with the same throughput per mode. Area per MAC per cycle of a mode = the "
+       "design's area / that mode's peak MACs per cycle; energy per MAC per mode from gate-level simulation on that "
+       "mode's data; **mixed** = a workload spending equal time in each mode: `sum(peak_m x E_m) / sum(peak_m)` "
+       "(1/3 : 2/3 for 8-bit + 4-bit). Ratios (`x`) are against `"
+    << md_escape(t.baseline) << "`; rank = area rank among the shared PEs of the same two modes (1 = smallest).\n\n";
+  for (const std::string& g : groups) {
+    bool any = false;
+    for (const MultiFormatRow& x : t.rows) any |= x.group == g;
+    if (!any) continue;
+    if (groups.size() > 1) o << "**" << group_title(g, swept) << "**\n\n";
+    o << "| design | modes (8-bit / narrow) | reuse | area um^2 | area x | area/MAC/cycle mode 0 | mode 1 | energy "
+         "pJ/MAC mode 0 | mode 1 | mixed | energy x | area rank | "
+      << title << " |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+    for (const MultiFormatRow& x : t.rows) {
+      if (x.group != g) continue;
+      o << "| " << md_escape(x.label) << (x.name == t.baseline ? " (baseline)" : "") << " | " << md_escape(x.modes)
+        << " | " << x.reuse << " | " << (x.ok ? cell(x.area_um2, 6) : "no result") << " | " << ratio(x.area_rel)
+        << " | " << cell(x.area_per_mac[0], 4) << " | " << cell(x.area_per_mac[1], 4) << " | "
+        << cell(x.energy[0]) << " | " << cell(x.energy[1]) << " | " << cell(x.energy_mixed) << " | "
+        << ratio(x.energy_rel) << " | " << (x.area_rank ? std::to_string(x.area_rank) : "-") << " | "
+        << (x.paper.empty() ? "" : md_escape(x.paper)) << " |\n";
+    }
+    o << "\n";
+    // The ranking in words, per pair of modes: what Table 7 of the paper ranks.
+    std::vector<std::string> pairs;
+    for (const MultiFormatRow& x : t.rows)
+      if (x.group == g && x.kind == "shared" && x.ok && std::find(pairs.begin(), pairs.end(), x.modes) == pairs.end())
+        pairs.push_back(x.modes);
+    for (const std::string& pr : pairs) {
+      std::vector<const MultiFormatRow*> v;
+      for (const MultiFormatRow& x : t.rows)
+        if (x.group == g && x.kind == "shared" && x.ok && x.modes == pr) v.push_back(&x);
+      std::stable_sort(v.begin(), v.end(), [](auto* a, auto* b) { return a->area_um2 < b->area_um2; });
+      o << "- `" << md_escape(pr) << "` by area, smallest first: ";
+      for (size_t i = 0; i < v.size(); ++i) o << (i ? " < " : "") << v[i]->reuse << " (" << cell(v[i]->area_um2, 6) << ")";
+      for (const MultiFormatRow& x : t.rows)
+        if (x.group == g && x.kind == "side-by-side" && x.ok && x.modes == pr)
+          o << "; side-by-side arrays: " << cell(x.area_um2, 6);
+      o << "\n";
+    }
+    if (!pairs.empty()) o << "\n";
+  }
+  if (!t.note.empty()) o << t.note << "\n\n";
+  return o.str();
+}
+
+json multi_format_json(const MultiFormatTable& t) {
+  auto num = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
+  json rows = json::array();
+  for (const MultiFormatRow& x : t.rows) {
+    json modes = json::array();
+    for (size_t i = 0; i < 2; ++i)
+      modes.push_back({{"mode", i}, {"peak_macs_per_cycle", num(x.peak[i])},
+                       {"area_per_mac_per_cycle_um2", num(x.area_per_mac[i])}, {"energy_pj_per_mac", num(x.energy[i])}});
+    rows.push_back({{"name", x.name}, {"label", x.label}, {"group", x.group}, {"kind", x.kind}, {"modes", x.modes},
+                    {"reuse", x.reuse}, {"ok", x.ok}, {"area_um2", num(x.area_um2)}, {"per_mode", modes},
+                    {"energy_mixed_pj_per_mac", num(x.energy_mixed)}, {"area_rel", num(x.area_rel)},
+                    {"energy_rel", num(x.energy_rel)}, {"area_rank", x.area_rank}, {"paper", x.paper}});
+  }
+  return {{"baseline", t.baseline}, {"title", t.title}, {"rows", rows}};
 }
 
 namespace {
@@ -327,23 +523,28 @@ std::string render_report(const ReportData& rd, size_t ok, size_t failed, size_t
     o << "\n";
   }
 
+  o << rd.multi_md;
+
   if (!rd.composites.empty()) {
     std::string cb = m.value("composite_baseline", "");
     o << "## Composite (mixed-precision) designs\n\n"
          "A composite is separate arrays side by side, `units` copies of each part (e.g. one 8-bit array and "
-         "two 4-bit arrays: the 4-bit side has twice the 8-bit side's throughput). Area is the sum of "
+         "two 4-bit arrays: the 4-bit side has twice the 8-bit side's throughput), or one array of a multi-format "
+         "PE (its area and its mixed energy per MAC, section Multi-format PEs). Area is the sum of "
          "`units x area`; energy per MAC is the throughput-weighted mean `sum(units x peak x energy) / "
-         "sum(units x peak)` (every unit busy). Ratios are against `"
-      << cb << "`.\n\n";
+         "sum(units x peak)` (every unit busy: equal time in each mode). Ratios are against the composite "
+         "named in `against` (by default `"
+      << cb << "`).\n\n";
     for (const std::string& g : rd.groups) {
       group_header(g);
-      o << "| composite | parts | area um^2 | area x | energy pJ/MAC | energy x | peak MAC/cycle |\n"
-           "|---|---|---|---|---|---|---|\n";
+      o << "| composite | parts | area um^2 | area x | energy pJ/MAC | energy x | against | peak MAC/cycle |\n"
+           "|---|---|---|---|---|---|---|---|\n";
       for (const CompositeRow& c : rd.composites) {
         if (c.group != g) continue;
         o << "| " << md_escape(c.name) << " | " << md_escape(c.parts) << " | "
           << (c.ok ? cell(c.area_um2, 6) : "incomplete") << " | " << ratio(c.area_rel) << " | "
-          << cell(c.energy_pj_per_mac) << " | " << ratio(c.energy_rel) << " | " << cell(c.peak_macs_per_cycle) << " |\n";
+          << cell(c.energy_pj_per_mac) << " | " << ratio(c.energy_rel) << " | " << md_escape(c.baseline) << " | "
+          << (c.peak_text.empty() ? cell(c.peak_macs_per_cycle) : c.peak_text) << " |\n";
       }
       o << "\n";
     }

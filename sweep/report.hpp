@@ -1,6 +1,7 @@
 // The merged results of a sweep (built by collect) and the Markdown report.
 #pragma once
 
+#include <array>
 #include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -38,6 +39,8 @@ struct Row {
 
 struct CompositeRow {
   std::string name, group, parts;
+  std::string baseline;   // the composite the ratios are against
+  std::string peak_text;  // "512 / 1024 (per mode)" when a part is a multi-format PE; "" otherwise
   bool ok = false;
   double area_um2 = NAN, energy_pj_per_mac = NAN, peak_macs_per_cycle = NAN;
   double area_rel = NAN, energy_rel = NAN;
@@ -56,6 +59,7 @@ struct ReportData {
   std::vector<PlotInfo> plots;  // drawn plots
   std::string plots_error;
   std::string ablation_md;  // the ablation table (render_ablation_md), first in the report
+  std::string multi_md;     // the multi-format PE table (render_multi_format_md)
 };
 
 std::string render_report(const ReportData& rd, size_t ok, size_t failed, size_t missing);
@@ -83,6 +87,36 @@ AblationTable ablation_table(const json& manifest, const std::map<std::string, j
 std::string render_ablation_md(const AblationTable& t);
 std::string render_ablation_csv(const AblationTable& t);
 json ablation_json(const AblationTable& t);
+
+// The "Multi-format PEs" table (docs/sweeps.md section 11): every
+// multi-format PE point (one shared datapath, two modes), and every composite
+// made only of single-format arrays whose parts split into 8-bit (mode 0) and
+// narrower (mode 1) ones -- the side-by-side variant of the same pair. Mode m's
+// peak is its MACs per cycle (shared: PEs x lanes of mode m; side-by-side:
+// sum of units x peak of that mode's parts); area per MAC per cycle = area /
+// peak of the mode; the mixed energy per MAC is for equal time in each mode:
+// sum_m peak_m E_m / sum_m peak_m (the composites' throughput weighting).
+struct MultiFormatRow {
+  std::string name;   // the point's format label, or the composite's name
+  std::string label;  // shown (the point label with its swept axes)
+  std::string group;
+  std::string kind;   // "shared" | "side-by-side"
+  std::string modes;  // "mxint8 / nvint4"
+  std::string reuse;  // the scheme, or "side-by-side"
+  bool ok = false;
+  double area_um2 = NAN;
+  std::array<double, 2> peak{{NAN, NAN}}, area_per_mac{{NAN, NAN}}, energy{{NAN, NAN}};
+  double energy_mixed = NAN, area_rel = NAN, energy_rel = NAN;  // ratios: against the table's baseline
+  int area_rank = 0;   // 1 = the smallest shared PE of the same modes in the group; 0: not ranked
+  std::string paper;   // the published statement about this design (multi_format.reference)
+};
+struct MultiFormatTable {
+  std::string baseline, title, note;
+  std::vector<MultiFormatRow> rows;
+};
+MultiFormatTable multi_format_table(const json& manifest, const std::vector<Row>& rows);
+std::string render_multi_format_md(const MultiFormatTable& t, const std::vector<std::string>& groups, const json& swept);
+json multi_format_json(const MultiFormatTable& t);
 
 // Indices of the rows on the QSNR-versus-energy Pareto front (no other point
 // has lower-or-equal energy and higher-or-equal QSNR, one of them strictly).

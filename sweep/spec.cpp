@@ -33,7 +33,8 @@ std::string Point::param(const std::string& name) const {
 const std::vector<std::string>& param_names() {
   static const std::vector<std::string> names = {
       "format", "a", "b", "a_bits", "b_bits", "a_kind", "b_kind", "array", "rows", "cols", "pes", "lanes",
-      "block", "accumulation", "pipeline", "dataflow", "liberty", "peak_macs_per_cycle"};
+      "block", "accumulation", "pipeline", "dataflow", "liberty", "peak_macs_per_cycle",
+      "modes", "a1", "b1", "reuse", "lanes1", "peak_macs_per_cycle_mode1"};
   return names;
 }
 
@@ -41,7 +42,7 @@ namespace {
 
 const std::vector<std::string> kTopKeys = {
     "name", "description", "stages", "axes", "where", "exclude", "skip_invalid", "workloads", "memory", "sim",
-    "cosim", "synth", "qsnr", "timeout", "baseline", "composites", "composite_baseline", "pareto_qsnr", "reference", "ablation"};
+    "cosim", "synth", "qsnr", "timeout", "baseline", "composites", "composite_baseline", "pareto_qsnr", "reference", "ablation", "multi_format"};
 const std::vector<std::string> kAxisKeys = {"format", "array", "lanes", "block", "accumulation",
                                             "pipeline", "dataflow", "liberty", "workloads"};
 
@@ -156,7 +157,102 @@ void check_format(const Reader& r, const YAML::Node& n, const std::string& key, 
   }
 }
 
-FormatChoice read_format(const Reader& r, const YAML::Node& n, const std::string& key) {
+// "A" or "A x B" (activations x weights).
+std::pair<std::string, std::string> split_pair(const std::string& text) {
+  std::string s = trim(text);
+  size_t x = s.find(" x ");
+  if (x == std::string::npos) return {s, s};
+  return {trim(s.substr(0, x)), trim(s.substr(x + 3))};
+}
+
+void check_label(const Reader& r, const YAML::Node& n, const std::string& key, const std::string& label) {
+  if (label.find(',') != std::string::npos || label.find('"') != std::string::npos)
+    r.fail(n, key, "label '" + label + "' may not contain ',' or '\"'");
+}
+
+// {label, modes: [M0, M1], reuse: R | [R, ...]}: one multi-format PE per
+// reuse scheme. The checks here are the ones a sweep file can get wrong by
+// itself (mode widths, a scheme that does not fit the element kinds), with the
+// file position; the generator checks the rest (lanes, accumulation) per point.
+std::vector<FormatChoice> read_multi_format(const Reader& r, const YAML::Node& n, const std::string& key) {
+  std::string label;
+  YAML::Node modes, reuse;
+  bool has_reuse = false;
+  for (const auto& [k, v] : r.map(n, key, {"label", "modes", "reuse"})) {
+    std::string kk = k.Scalar();
+    if (kk == "label") label = trim(r.scalar(v, key + ".label", "text"));
+    else if (kk == "modes") modes = v;
+    else {
+      reuse = v;
+      has_reuse = true;
+    }
+  }
+  std::string mk = key + ".modes";
+  if (!modes.IsSequence() || modes.size() != 2)
+    r.fail(modes, mk, "give exactly two modes: [8-bit format, 4- or 6-bit format] (e.g. [mxint8, nvint4])");
+  std::pair<std::string, std::string> m[2];
+  BlockFormat f[2][2];
+  for (int i = 0; i < 2; ++i) {
+    std::string ik = mk + "[" + std::to_string(i) + "]";
+    m[i] = split_pair(r.scalar(modes[i], ik, "a format name or 'A x B'"));
+    check_format(r, modes[i], ik, m[i].first);
+    check_format(r, modes[i], ik, m[i].second);
+    f[i][0] = parse_block_format(m[i].first);
+    f[i][1] = parse_block_format(m[i].second);
+  }
+  if (f[0][0].elem.bits != 8 || f[0][1].elem.bits != 8)
+    r.fail(modes[0], mk + "[0]", "mode 0 must have 8-bit elements (allowed: an 8-bit format, e.g. mxint8, mxfp8_e4m3)");
+  for (int o = 0; o < 2; ++o)
+    if (f[1][o].elem.bits != 4 && f[1][o].elem.bits != 6)
+      r.fail(modes[1], mk + "[1]", "mode 1 must have 4- or 6-bit elements (allowed: e.g. nvint4, nvfp4, mxfp6_e2m3)");
+  bool all_int = true, all_fp = true;
+  for (auto& mode : f)
+    for (auto& x : mode) {
+      all_int = all_int && x.elem.is_int();
+      all_fp = all_fp && x.elem.is_float();
+    }
+  std::vector<std::string> schemes;
+  if (!has_reuse) {
+    schemes.push_back("none");
+  } else {
+    for (const YAML::Node& x : r.list(reuse, key + ".reuse")) {
+      std::string s = lower(trim(r.scalar(x, key + ".reuse", gen::kReuseChoices)));
+      if (s != "none" && s != "int-scheme1" && s != "int-scheme2" && s != "fp-shared")
+        r.fail(x, key + ".reuse", "unknown scheme '" + s + "' (allowed: " + gen::kReuseChoices + ")");
+      if ((s == "int-scheme1" || s == "int-scheme2") && !all_int)
+        r.fail(x, key + ".reuse", s + " needs INT elements in both modes (allowed here: " +
+                                      std::string(all_fp ? "none, fp-shared" : "none") + ")");
+      if (s == "fp-shared" && !all_fp)
+        r.fail(x, key + ".reuse", "fp-shared needs FP elements in both modes (allowed here: " +
+                                      std::string(all_int ? "none, int-scheme1, int-scheme2" : "none") + ")");
+      if (std::find(schemes.begin(), schemes.end(), s) != schemes.end())
+        r.fail(x, key + ".reuse", "scheme '" + s + "' given twice");
+      schemes.push_back(s);
+    }
+  }
+  auto name = [](const std::pair<std::string, std::string>& p) {
+    return p.first == p.second ? p.first : p.first + " x " + p.second;
+  };
+  std::vector<FormatChoice> out;
+  for (const std::string& s : schemes) {
+    FormatChoice c;
+    c.multi = true;
+    c.a = m[0].first;
+    c.b = m[0].second;
+    c.a1 = m[1].first;
+    c.b1 = m[1].second;
+    c.reuse = s;
+    // The scheme is part of the label unless one label names one scheme.
+    if (label.empty()) c.label = name(m[0]) + "+" + name(m[1]) + " " + s;
+    else c.label = schemes.size() > 1 ? label + " " + s : label;
+    check_label(r, n, key, c.label);
+    out.push_back(c);
+  }
+  return out;
+}
+
+std::vector<FormatChoice> read_format(const Reader& r, const YAML::Node& n, const std::string& key) {
+  if (n.IsMap() && n["modes"]) return read_multi_format(r, n, key);
   FormatChoice c;
   if (n.IsMap()) {
     for (const auto& [k, v] : r.map(n, key, {"label", "a", "b"})) {
@@ -166,27 +262,21 @@ FormatChoice read_format(const Reader& r, const YAML::Node& n, const std::string
       else if (kk == "a") c.a = val;
       else c.b = val;
     }
-    if (c.a.empty()) r.fail(n, key, "missing 'a' (the activation format)");
+    if (c.a.empty()) r.fail(n, key, "missing 'a' (the activation format), or modes: [M0, M1] for a multi-format PE");
     if (c.b.empty()) c.b = c.a;
     check_format(r, n["a"], key + ".a", c.a);
     check_format(r, n["b"] ? n["b"] : n["a"], key + ".b", c.b);
     if (c.label.empty()) c.label = c.a == c.b ? c.a : c.a + " x " + c.b;
   } else {
-    std::string s = trim(r.scalar(n, key, "a format name, 'A x B', or {label, a, b}"));
-    size_t x = s.find(" x ");
-    if (x != std::string::npos) {
-      c.a = trim(s.substr(0, x));
-      c.b = trim(s.substr(x + 3));
-    } else {
-      c.a = c.b = s;
-    }
+    auto [a, b] = split_pair(r.scalar(n, key, "a format name, 'A x B', {label, a, b}, or {label, modes, reuse}"));
+    c.a = a;
+    c.b = b;
     check_format(r, n, key, c.a);
     check_format(r, n, key, c.b);
     c.label = c.a == c.b ? c.a : c.a + " x " + c.b;
   }
-  if (c.label.find(',') != std::string::npos || c.label.find('"') != std::string::npos)
-    r.fail(n, key, "label '" + c.label + "' may not contain ',' or '\"'");
-  return c;
+  check_label(r, n, key, c.label);
+  return {c};
 }
 
 Filter read_filter(const Reader& r, const YAML::Node& n, const std::string& key) {
@@ -294,7 +384,7 @@ void read_axes(const Reader& r, const YAML::Node& axes, SweepSpec& spec) {
       const YAML::Node& n = items[i];
       std::string ik = key + (items.size() > 1 || v.IsSequence() ? "[" + std::to_string(i) + "]" : "");
       if (ax == "format") {
-        spec.formats.push_back(read_format(r, n, ik));
+        for (const FormatChoice& c : read_format(r, n, ik)) spec.formats.push_back(c);
       } else if (ax == "array") {
         std::string s = lower(trim(r.scalar(n, ik, "RxC, e.g. 8x8, or N for NxN")));
         std::smatch m;
@@ -555,6 +645,39 @@ void read_ablation(const Reader& r, const YAML::Node& n, SweepSpec& spec) {
   }
 }
 
+// multi_format: {baseline, title, reference: {DESIGN: text}, note} (after the
+// formats and composites: the names it uses are theirs).
+void read_multi_section(const Reader& r, const YAML::Node& n, SweepSpec& spec) {
+  std::vector<std::string> names;
+  for (const FormatChoice& f : spec.formats)
+    if (f.multi) names.push_back(f.label);
+  if (names.empty()) r.fail(n, "multi_format", "the format axis has no multi-format PE ({modes: [M0, M1], reuse: ...})");
+  for (const CompositeSpec& c : spec.composites) names.push_back(c.name);
+  auto check = [&](const YAML::Node& v, const std::string& k, const std::string& name) {
+    if (std::find(names.begin(), names.end(), name) == names.end())
+      r.fail(v, k, "'" + name + "' is not a multi-format label or composite name (allowed: " + join(names) + ")");
+  };
+  for (const auto& [k, v] : r.map(n, "multi_format", {"baseline", "title", "reference", "note"})) {
+    std::string kk = k.Scalar(), fk = "multi_format." + kk;
+    if (kk == "baseline") {
+      spec.multi_baseline = r.scalar(v, fk, "a multi-format label or composite name");
+      check(v, fk, spec.multi_baseline);
+    } else if (kk == "title") {
+      spec.multi_reference_title = r.scalar(v, fk, "text");
+    } else if (kk == "note") {
+      spec.multi_note = r.scalar(v, fk, "text");
+    } else {
+      for (const auto& [dk, dv] : r.map(v, fk, {})) {
+        check(dk, fk, dk.Scalar());
+        spec.multi_reference.emplace_back(dk.Scalar(), r.scalar(dv, fk + "." + dk.Scalar(), "text"));
+      }
+    }
+  }
+  if (spec.multi_baseline.empty())
+    for (const FormatChoice& f : spec.formats)
+      if (f.multi && spec.multi_baseline.empty()) spec.multi_baseline = f.label;
+}
+
 bool croot_has_workloads(const YAML::Node& root) {
   const YAML::Node& c = root;
   return bool(c["workloads"]) || (c["axes"] && c["axes"].IsMap() && c["axes"]["workloads"]);
@@ -586,7 +709,7 @@ SweepSpec load_sweep(const std::string& path) {
   std::vector<std::string> stages;  // default: gen, lint, synth, (sim with workloads), qsnr
   YAML::Node axes_node, where_node, exclude_node, composites_node;
   std::string baseline;
-  YAML::Node baseline_node, cbase_node, pareto_node, ablation_node;
+  YAML::Node baseline_node, cbase_node, pareto_node, ablation_node, multi_node;
 
   for (const auto& [k, v] : r.map(root, "", kTopKeys)) {
     std::string key = k.Scalar();
@@ -687,6 +810,8 @@ SweepSpec load_sweep(const std::string& path) {
       read_reference(r, v, spec);
     } else if (key == "ablation") {
       ablation_node = v;
+    } else if (key == "multi_format") {
+      multi_node = v;
     }
   }
   if (stages.empty()) {
@@ -767,9 +892,13 @@ SweepSpec load_sweep(const std::string& path) {
   if (has_composites) {
     for (const YAML::Node& c : r.list(composites_node, "composites")) {
       CompositeSpec cs;
-      for (const auto& [k, v] : r.map(c, "composites", {"name", "parts"})) {
+      for (const auto& [k, v] : r.map(c, "composites", {"name", "parts", "baseline"})) {
         if (k.Scalar() == "name") {
           cs.name = r.scalar(v, "composites.name", "text");
+          continue;
+        }
+        if (k.Scalar() == "baseline") {
+          cs.baseline = r.scalar(v, "composites.baseline", "a composite name");
           continue;
         }
         for (const auto& [pk, pv] : r.map(v, "composites.parts", {})) {
@@ -785,6 +914,14 @@ SweepSpec load_sweep(const std::string& path) {
       if (labels.count(cs.name)) r.fail(c, "composites.name", "'" + cs.name + "' is also a format label");
       spec.composites.push_back(cs);
     }
+    std::vector<std::string> names;
+    for (const CompositeSpec& c : spec.composites) names.push_back(c.name);
+    size_t i = 0;
+    for (const YAML::Node& c : r.list(composites_node, "composites")) {
+      const std::string& b = spec.composites[i++].baseline;
+      if (!b.empty() && std::find(names.begin(), names.end(), b) == names.end())
+        r.fail(c["baseline"], "composites.baseline", "'" + b + "' is not a composite name (allowed: " + join(names) + ")");
+    }
   }
   if (!spec.composite_baseline.empty()) {
     bool found = false;
@@ -793,6 +930,10 @@ SweepSpec load_sweep(const std::string& path) {
   } else if (!spec.composites.empty()) {
     spec.composite_baseline = spec.composites.front().name;
   }
+  if (croot["multi_format"]) read_multi_section(r, multi_node, spec);
+  else
+    for (const FormatChoice& f : spec.formats)
+      if (f.multi && spec.multi_baseline.empty()) spec.multi_baseline = f.label;
   if (!spec.pareto_qsnr.empty()) {
     bool found = false;
     for (const QsnrData& d : spec.qsnr_data) found |= d.name == spec.pareto_qsnr;
@@ -850,6 +991,21 @@ std::string with_block(const std::string& fmt, const std::string& block) {
   return f.elem.name + "/" + block + "/" + sc;
 }
 
+void set_modes(gen::ArrayConfig& /*c*/, const Point& /*p*/) {
+  // Filled in when gen::ArrayConfig carries the modes (issue #11).
+}
+
+std::string config_yaml_with_modes(const std::string& yaml, const Point& p) {
+  if (!p.format.multi || yaml.find("\n  modes:") != std::string::npos) return yaml;
+  // pe.modes / pe.reuse of docs/config.md, after the pe: section's multiplier.
+  auto pair = [](const std::string& a, const std::string& b) { return a == b ? a : a + " x " + b; };
+  std::string add = "  modes: [" + pair(p.cfg.a_name, p.cfg.b_name) + ", " + pair(p.a1, p.b1) + "]\n  reuse: " +
+                    p.format.reuse + "\n";
+  size_t at = yaml.find("\narray:");
+  if (at == std::string::npos) return yaml + "pe:\n" + add;
+  return yaml.substr(0, at + 1) + add + yaml.substr(at + 1);
+}
+
 }  // namespace
 
 std::string config_yaml_with_multiplier(const gen::ArrayConfig& cfg, const std::string& multiplier) {
@@ -871,7 +1027,7 @@ std::string point_config_yaml(const SweepSpec& spec, const Point& p, int pipelin
   gen::ArrayConfig c = p.cfg;
   if (pipeline >= 0) c.pipeline = pipeline;
   return "# design point " + p.hash + ": " + p.label + " (sweep " + spec.name + ")\n" +
-         config_yaml_with_multiplier(c, p.knobs.multiplier) + spec.memory_yaml;
+         config_yaml_with_modes(config_yaml_with_multiplier(c, p.knobs.multiplier), p) + spec.memory_yaml;
 }
 
 Expansion expand(const SweepSpec& spec, const std::string& tool_ver) {
@@ -947,6 +1103,15 @@ Expansion expand(const SweepSpec& spec, const std::string& tool_ver) {
       if (nm.size() > 36) nm = nm.substr(0, 36);
       while (!nm.empty() && nm.back() == '_') nm.pop_back();
       c.name = nm + "_" + arr;
+      if (fc.multi) {
+        try {
+          p.a1 = with_block(fc.a1, block);
+          p.b1 = with_block(fc.b1, block);
+        } catch (const FormatError& e) {
+          if (error.empty()) error = e.what();
+        }
+        set_modes(c, p);
+      }
       if (error.empty()) {
         try {
           gen::validate_config(c, "point");
@@ -989,6 +1154,22 @@ Expansion expand(const SweepSpec& spec, const std::string& tool_ver) {
                   {"dataflow", df},
                   {"liberty", lib_name},
                   {"peak_macs_per_cycle", ok ? std::to_string(R * C * c.lanes) : ""}};
+      // A multi-format PE's mode 1 (empty for single-format points).
+      if (fc.multi && ok) {
+        gen::PeSpec ps;
+        ps.modes = 2;
+        ps.lanes = c.lanes;
+        ps.a1 = parse_block_format(p.a1);
+        ps.b1 = parse_block_format(p.b1);
+        p.lanes1 = gen::mode_lanes(ps, 1);
+      }
+      p.params.insert(p.params.end(),
+                      {{"modes", fc.multi ? "2" : "1"},
+                       {"a1", p.a1},
+                       {"b1", p.b1},
+                       {"reuse", fc.reuse},
+                       {"lanes1", p.lanes1 ? std::to_string(p.lanes1) : ""},
+                       {"peak_macs_per_cycle_mode1", p.lanes1 ? std::to_string(R * C * p.lanes1) : ""}});
       std::map<std::string, std::string> vars(p.params.begin(), p.params.end());
       bool keep = true;
       for (const Filter& f : spec.where) keep = keep && filter_matches(f, vars);
@@ -1033,6 +1214,9 @@ Expansion expand(const SweepSpec& spec, const std::string& tool_ver) {
     }
     if (!knobs.multiplier.empty()) key["multiplier"] = knobs.multiplier;
       key["config"] = json::parse(c.canonical_json());
+      // Only multi-format points carry this key: every single-format point's
+      // key (and hash, the name of its stored result) is what it was before.
+      if (fc.multi) key["modes"] = {{"a1", p.a1}, {"b1", p.b1}, {"reuse", fc.reuse}};
       if (spec.has_stage("synth"))
         key["liberty"] = {{"path", lib}, {"fnv", lib == "builtin" ? "" : hex64(lib_hash[lib])}};
       p.key = key.dump();

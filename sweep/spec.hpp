@@ -31,7 +31,12 @@ extern const std::vector<std::string> kStages;  // gen, lint, cosim, synth, sim,
 
 struct FormatChoice {
   std::string label;  // names the point's format in tables ("mxint8", "w4a8")
-  std::string a, b;   // operand formats (b == a for a single format)
+  std::string a, b;   // operand formats (b == a for a single format); mode 0 of a multi-format PE
+  // A multi-format PE (docs/sweeps.md section 11; gen/pe_spec.hpp): one datapath
+  // running mode 0 (a x b, 8-bit elements) or mode 1 (a1 x b1, 4- or 6-bit),
+  // sharing circuits as `reuse` says (none, int-scheme1, int-scheme2, fp-shared).
+  bool multi = false;
+  std::string a1, b1, reuse;
 };
 
 struct WorkloadSpec {
@@ -83,6 +88,7 @@ struct AblationSpec {
 struct CompositeSpec {
   std::string name;
   std::vector<std::pair<std::string, double>> parts;  // format label, units (throughput weight)
+  std::string baseline;  // the composite its ratios are against; "": composite_baseline
 };
 
 struct ReferenceRow {
@@ -144,6 +150,13 @@ struct SweepSpec {
   std::string reference_title;
   std::string reference_note;  // printed under the comparison table (e.g. why ours differ)
   std::vector<ReferenceRow> reference;
+  // The report's "Multi-format PEs" table (docs/sweeps.md section 11): the
+  // design the ratios are against (a multi-format label or a composite name;
+  // default: the first multi-format point), and published statements per
+  // design printed beside ours (label or composite name -> text).
+  std::string multi_baseline;
+  std::string multi_reference_title, multi_note;
+  std::vector<std::pair<std::string, std::string>> multi_reference;
 
   bool has_stage(const std::string& s) const;
 };
@@ -160,6 +173,8 @@ struct Point {
   std::string liberty;       // "builtin" or an absolute path
   gen::ArrayConfig cfg;      // resolved (pipeline 0 when auto: the search starts there)
   bool pipeline_auto = false;
+  std::string a1, b1;        // a multi-format PE's mode-1 formats as configured (format.multi)
+  int lanes1 = 0;            // its mode-1 lanes (gen::mode_lanes)
   SynthKnobs knobs;          // the synthesis settings (the spec's, or the ablation column's)
   // Resolved parameters (CSV columns, filter names), in column order.
   std::vector<std::pair<std::string, std::string>> params;
