@@ -14,6 +14,7 @@ int cmd_synth(const std::vector<std::string>& args);
 int cmd_sweep(const std::vector<std::string>& args);
 int cmd_point(const std::vector<std::string>& args);
 int cmd_collect(const std::vector<std::string>& args);
+int cmd_gemm(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
@@ -27,6 +28,7 @@ const std::vector<Command>& commands() {
       {"sweep", "design-space sweep from a sweep file: points in parallel, CSV/JSON/report/plots", cmd_sweep},
       {"point", "run one design point of a sweep file (what sweep, ninja and Slurm run)", cmd_point},
       {"collect", "merge the point results of a sweep directory into results, report and plots", cmd_collect},
+      {"gemm", "one GEMM from a tensorcore file under an accumulation model (e.g. the H200's bits)", cmd_gemm},
   };
   return list;
 }

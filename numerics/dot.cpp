@@ -13,6 +13,7 @@ using i128 = __int128;
 using BigInt = boost::multiprecision::cpp_int;
 
 std::string AccumSpec::name() const {
+  if (mode == AccumMode::Fused) return preset.empty() ? fused.describe() : preset;
   return mode == AccumMode::ExactBlock ? "exact-block" : "aligned:" + std::to_string(width);
 }
 
@@ -28,7 +29,20 @@ AccumSpec parse_accum(const std::string& s) {
       throw FormatError("accumulation '" + s + "': W must be 2..96");
     return a;
   }
-  throw FormatError("unknown accumulation mode '" + s + "' (valid: exact-block, aligned:W)");
+  if (const FusedPreset* p = find_fused_preset(s)) {
+    a.mode = AccumMode::Fused;
+    a.fused = p->spec;
+    a.preset = p->name;
+    return a;
+  }
+  if (s.compare(0, 6, "fused:") == 0) {
+    a.mode = AccumMode::Fused;
+    a.fused = parse_fused(s.substr(6));
+    return a;
+  }
+  std::string valid = "exact-block, aligned:W";
+  for (const FusedPreset& p : fused_presets()) valid += std::string(", ") + p.name;
+  throw FormatError("unknown accumulation mode '" + s + "' (valid: " + valid + ", fused:g=G,f=F,...)");
 }
 
 namespace {
@@ -396,6 +410,7 @@ float dot_impl(const OperandTable& TA, size_t m, const OperandTable& TB, size_t 
 }  // namespace
 
 size_t accum_group(const QMatrix& A, const QMatrix& B, const AccumSpec& acc) {
+  if (acc.mode == AccumMode::Fused) return size_t(std::max(acc.fused.terms, 1));
   bool ba = A.fmt.has_block_scale(), bb = B.fmt.has_block_scale();
   size_t ga = ba ? size_t(A.fmt.block) : 0, gb = bb ? size_t(B.fmt.block) : 0;
   if (ba && bb) {
@@ -413,6 +428,7 @@ size_t accum_group(const QMatrix& A, const QMatrix& B, const AccumSpec& acc) {
 
 float dot(const QMatrix& A, size_t m, const QMatrix& B, size_t n, const AccumSpec& acc) {
   if (A.cols != B.cols) throw FormatError("dot: operands differ in K");
+  if (acc.mode == AccumMode::Fused) return fused_dot(A, m, B, n, acc.fused);
   OperandTable TA(A), TB(B);
   return dot_impl(TA, m, TB, n, accum_group(A, B, acc), acc);
 }
@@ -420,6 +436,7 @@ float dot(const QMatrix& A, size_t m, const QMatrix& B, size_t n, const AccumSpe
 std::vector<float> gemm(const QMatrix& A, const QMatrix& B, const AccumSpec& acc) {
   if (A.cols != B.cols)
     throw FormatError("gemm: A has K=" + std::to_string(A.cols) + " but B has K=" + std::to_string(B.cols));
+  if (acc.mode == AccumMode::Fused) return fused_gemm(A, B, acc.fused);
   OperandTable TA(A), TB(B);
   size_t G = accum_group(A, B, acc);
   std::vector<float> C(A.rows * B.rows);

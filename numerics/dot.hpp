@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "numerics/fused_accum.hpp"
 #include "numerics/quantize.hpp"
 
 namespace macforge {
@@ -17,6 +18,7 @@ namespace macforge {
 enum class AccumMode {
   ExactBlock,  // FORMATS.md default: exact block sums, one float32 RNE per block
   Aligned,     // per chunk of lanes products: aligned to the largest, floored to W bits
+  Fused,       // tensor-core fused multi-term steps (numerics/fused_accum.hpp)
 };
 
 struct AccumSpec {
@@ -26,14 +28,18 @@ struct AccumSpec {
   // has block scales, and the chunk each aligned:W alignment spans
   // (docs/accumulation.md).
   int lanes = 1;
-  std::string name() const;  // "exact-block", "aligned:24"
+  FusedSpec fused;     // Fused: the datapath's parameters (lanes is not used)
+  std::string preset;  // Fused: the preset name it came from, or empty
+  std::string name() const;  // "exact-block", "aligned:24", "hopper-fp8", "fused:g=32,..."
 };
+// exact-block | aligned:W | a fused preset (fused_presets()) | fused:KEY=V,...
 AccumSpec parse_accum(const std::string& s);  // throws FormatError
 
 // Length of the groups of K that are summed exactly before one float32
 // rounding: the common block length (the smaller block when one divides the
 // other), the one operand's block when only one is block-scaled, else lanes.
-// Throws FormatError when the two block lengths do not nest.
+// Throws FormatError when the two block lengths do not nest. Fused: the step
+// length G (the block lengths only need to hold whole scale groups).
 size_t accum_group(const QMatrix& A, const QMatrix& B, const AccumSpec& acc);
 
 // One output element.
