@@ -991,19 +991,17 @@ std::string with_block(const std::string& fmt, const std::string& block) {
   return f.elem.name + "/" + block + "/" + sc;
 }
 
-void set_modes(gen::ArrayConfig& /*c*/, const Point& /*p*/) {
-  // Filled in when gen::ArrayConfig carries the modes (issue #11).
-}
-
-std::string config_yaml_with_modes(const std::string& yaml, const Point& p) {
-  if (!p.format.multi || yaml.find("\n  modes:") != std::string::npos) return yaml;
-  // pe.modes / pe.reuse of docs/config.md, after the pe: section's multiplier.
-  auto pair = [](const std::string& a, const std::string& b) { return a == b ? a : a + " x " + b; };
-  std::string add = "  modes: [" + pair(p.cfg.a_name, p.cfg.b_name) + ", " + pair(p.a1, p.b1) + "]\n  reuse: " +
-                    p.format.reuse + "\n";
-  size_t at = yaml.find("\narray:");
-  if (at == std::string::npos) return yaml + "pe:\n" + add;
-  return yaml.substr(0, at + 1) + add + yaml.substr(at + 1);
+// The generator's pe.modes / pe.reuse (docs/config.md); validate_config
+// checks them and derives lanes1.
+void set_modes(gen::ArrayConfig& c, const Point& p) {
+  c.modes = 2;
+  c.a1_name = p.a1;
+  c.b1_name = p.b1;
+  const std::string& r = p.format.reuse;
+  c.reuse = r == "int-scheme1"   ? gen::Reuse::IntScheme1
+            : r == "int-scheme2" ? gen::Reuse::IntScheme2
+            : r == "fp-shared"   ? gen::Reuse::FpShared
+                                 : gen::Reuse::None;
 }
 
 }  // namespace
@@ -1027,7 +1025,7 @@ std::string point_config_yaml(const SweepSpec& spec, const Point& p, int pipelin
   gen::ArrayConfig c = p.cfg;
   if (pipeline >= 0) c.pipeline = pipeline;
   return "# design point " + p.hash + ": " + p.label + " (sweep " + spec.name + ")\n" +
-         config_yaml_with_modes(config_yaml_with_multiplier(c, p.knobs.multiplier), p) + spec.memory_yaml;
+         config_yaml_with_multiplier(c, p.knobs.multiplier) + spec.memory_yaml;
 }
 
 Expansion expand(const SweepSpec& spec, const std::string& tool_ver) {
@@ -1155,14 +1153,7 @@ Expansion expand(const SweepSpec& spec, const std::string& tool_ver) {
                   {"liberty", lib_name},
                   {"peak_macs_per_cycle", ok ? std::to_string(R * C * c.lanes) : ""}};
       // A multi-format PE's mode 1 (empty for single-format points).
-      if (fc.multi && ok) {
-        gen::PeSpec ps;
-        ps.modes = 2;
-        ps.lanes = c.lanes;
-        ps.a1 = parse_block_format(p.a1);
-        ps.b1 = parse_block_format(p.b1);
-        p.lanes1 = gen::mode_lanes(ps, 1);
-      }
+      if (fc.multi && ok) p.lanes1 = c.lanes1;
       p.params.insert(p.params.end(),
                       {{"modes", fc.multi ? "2" : "1"},
                        {"a1", p.a1},
@@ -1214,9 +1205,6 @@ Expansion expand(const SweepSpec& spec, const std::string& tool_ver) {
     }
     if (!knobs.multiplier.empty()) key["multiplier"] = knobs.multiplier;
       key["config"] = json::parse(c.canonical_json());
-      // Only multi-format points carry this key: every single-format point's
-      // key (and hash, the name of its stored result) is what it was before.
-      if (fc.multi) key["modes"] = {{"a1", p.a1}, {"b1", p.b1}, {"reuse", fc.reuse}};
       if (spec.has_stage("synth"))
         key["liberty"] = {{"path", lib}, {"fnv", lib == "builtin" ? "" : hex64(lib_hash[lib])}};
       p.key = key.dump();

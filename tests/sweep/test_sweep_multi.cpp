@@ -102,7 +102,10 @@ TEST(SweepMulti, ModesEntryExpandsOnePointPerScheme) {
   EXPECT_EQ(ex.points[0].key.find("\"modes\""), std::string::npos) << ex.points[0].key;
   // The point's config names both modes and the scheme in its pe: section.
   std::string y = point_config_yaml(s, p);
-  EXPECT_NE(y.find("\n  modes: [mxint8, nvint4]\n  reuse: int-scheme2\narray:"), std::string::npos) << y;
+  EXPECT_NE(y.find("\npe:\n  modes: [mxint8, nvint4]\n  reuse: int-scheme2\n  lanes: 8\n"), std::string::npos) << y;
+  EXPECT_EQ(p.cfg.modes, 2);
+  EXPECT_EQ(p.cfg.a1_name, "nvint4");
+  EXPECT_EQ(p.cfg.reuse, macforge::gen::Reuse::IntScheme2);
 }
 
 TEST(SweepMulti, BadModesNameTheFileLineAndChoices) {
