@@ -65,6 +65,7 @@ class Glue : public macforge::rtl_pe::Model {
       case Port::InFirst: put(t_->in_first, w); break;
       case Port::InBlkLast: put(t_->in_blk_last, w); break;
       case Port::InLast: put(t_->in_last, w); break;
+      case Port::InMode: put(t_->in_mode, w); break;
       case Port::InA: put(t_->in_a, w); break;
       case Port::InB: put(t_->in_b, w); break;
       case Port::InAScale: put(t_->in_a_scale, w); break;

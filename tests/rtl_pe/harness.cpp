@@ -10,6 +10,7 @@
 #include <memory>
 #include <random>
 #include <sstream>
+#include <stdexcept>
 
 #include "numerics/dot.hpp"
 #include "numerics/quantize.hpp"
@@ -81,7 +82,8 @@ struct Bus {
 // Stimulus.
 
 struct Chunk {
-  std::vector<uint32_t> a, b;  // lane codes
+  int mode = 0;                // in_mode (multi-format PEs)
+  std::vector<uint32_t> a, b;  // lane codes of the chunk's mode
   uint32_t as = 0, bs = 0, acc = 0;
   bool first = false, blk = false, last = false;
   bool emits = false;  // out_valid follows this chunk after LATENCY cycles
@@ -90,6 +92,7 @@ struct Chunk {
 
 struct Job {
   std::vector<Chunk> chunks;
+  int mode = 0;          // in_mode of every chunk
   std::string what;      // generation mode, for failure reports
   QMatrix A, B;          // the operands as the reference saw them
 };
@@ -137,7 +140,31 @@ class Source {
   virtual ~Source() = default;
   virtual bool next(Job& job) = 0;  // false when the PE is done
   long blocks = 0, dots = 0;
+  long mode_dots[2] = {0, 0};
 };
+
+// Mode m of a PE as the single-format PE whose reference it must equal
+// (issue #11: the mode-m result is numerics `dot` with mode m's formats).
+struct ModeRef {
+  gen::PeSpec spec;  // a, b, lanes, accum of the mode; modes == 1
+  int group = 0;     // elements per accumulation group
+};
+std::vector<ModeRef> mode_refs(const gen::PeSpec& s, const gen::PeInfo& info) {
+  std::vector<ModeRef> v;
+  for (const gen::PeModeInfo& mi : info.mode) {
+    ModeRef r;
+    r.spec = s;
+    r.spec.modes = 1;
+    r.spec.reuse = gen::Reuse::None;
+    r.spec.a = mi.a;
+    r.spec.b = mi.b;
+    r.spec.lanes = mi.lanes;
+    r.spec.accum.lanes = mi.lanes;
+    r.group = mi.group;
+    v.push_back(r);
+  }
+  return v;
+}
 
 // Element and scale codes of one operand.
 class CodeGen {
@@ -265,20 +292,26 @@ class CodeGen {
 class RandomSource : public Source {
  public:
   RandomSource(const gen::PeSpec& s, const gen::PeInfo& info, long cycles, uint64_t seed)
-      : spec_(s), info_(info), r_(seed), budget_(cycles) {
-    acc_ = s.accum;
-    acc_.lanes = s.lanes;
-  }
+      : modes_(mode_refs(s, info)), r_(seed), budget_(cycles) {}
 
   bool next(Job& job) override {
     if (budget_ <= 0) return false;
-    const int G = info_.group, L = spec_.lanes, cpg = G / L;
+    // A multi-format PE: each dot product in a random mode, so the mode
+    // switches between back-to-back dot products about every other time.
+    const int mode = modes_.size() > 1 ? int(r_() % 2) : 0;
+    const ModeRef& ref = modes_[size_t(mode)];
+    const gen::PeSpec& spec_ = ref.spec;
+    const AccumSpec& acc_ = spec_.accum;
+    group_ = ref.group;
+    job.mode = mode;
+    const int G = ref.group, L = spec_.lanes, cpg = G / L;
     int nb = 1 + int(r_() % 4);
     if (r_() % 16 == 0) nb = 5 + int(r_() % 4);
     size_t K = size_t(nb) * size_t(G);
     job.A = make_q(spec_.a, K);
     job.B = make_q(spec_.b, K);
     CodeGen ga(spec_.a, r_), gb(spec_.b, r_);
+    if (modes_.size() > 1) job.what = "mode " + std::to_string(mode) + " ";
     fill(ga, job.A, job.what, "A:");
     fill(gb, job.B, job.what, " B:");
     // Cancellation: group 1 repeats group 0 with B negated, so the float32
@@ -310,6 +343,7 @@ class RandomSource : public Source {
     for (int j = 0; j < nb; ++j)
       for (int c = 0; c < cpg; ++c) {
         Chunk ch;
+        ch.mode = mode;
         size_t k0 = size_t(j) * size_t(G) + size_t(c) * size_t(L);
         ch.a.assign(job.A.codes.begin() + long(k0), job.A.codes.begin() + long(k0) + L);
         ch.b.assign(job.B.codes.begin() + long(k0), job.B.codes.begin() + long(k0) + L);
@@ -332,12 +366,13 @@ class RandomSource : public Source {
     budget_ -= long(job.chunks.size());
     blocks += nb;
     ++dots;
+    ++mode_dots[mode];
     return true;
   }
 
  private:
   void fill(CodeGen& g, QMatrix& q, std::string& what, const char* tag) {
-    size_t len = q.fmt.has_block_scale() ? size_t(q.fmt.block) : size_t(info_.group);
+    size_t len = q.fmt.has_block_scale() ? size_t(q.fmt.block) : size_t(group_);
     what += tag;
     for (size_t k0 = 0; k0 < q.cols; k0 += len) {
       uint32_t* sc = q.fmt.has_block_scale() ? &q.scale_codes[k0 / len] : nullptr;
@@ -350,11 +385,10 @@ class RandomSource : public Source {
     if (b1 != b0 && b1 < q.scale_codes.size()) q.scale_codes[b1] = q.scale_codes[b0];
   }
 
-  const gen::PeSpec& spec_;
-  gen::PeInfo info_;
+  std::vector<ModeRef> modes_;
   std::mt19937_64 r_;
   long budget_;
-  AccumSpec acc_;
+  int group_ = 0;
 };
 
 // Every code pair, one single-element dot product per cycle.
@@ -415,6 +449,64 @@ class ExhaustiveSource : public Source {
   size_t t_ = 0;
 };
 
+// A multi-format PE: every code pair of each mode's elements in every lane of
+// that mode (the other lanes zero), one single-chunk dot product per cycle.
+// The modes interleave evenly over the run (mode 1 has far fewer cases), so
+// nearly every mode-1 dot product sits between two mode-0 ones: in_mode
+// switches on consecutive cycles without a drain. Plain element formats only:
+// the group is the mode's lanes, one chunk.
+class ModeExhaustiveSource : public Source {
+ public:
+  ModeExhaustiveSource(const gen::PeSpec& s, const gen::PeInfo& info) : modes_(mode_refs(s, info)) {
+    for (const ModeRef& m : modes_) {
+      if (m.spec.a.has_block_scale() || m.spec.b.has_block_scale() || m.group != m.spec.lanes)
+        throw std::invalid_argument("exhaustive mode suite: " + s.module_name + " has block-scaled formats");
+      total_.push_back(uint64_t(m.spec.lanes) * m.spec.a.elem.num_codes() * m.spec.b.elem.num_codes());
+      done_.push_back(0);
+    }
+  }
+  bool next(Job& job) override {
+    // Bresenham over the two modes' case counts.
+    int m = -1;
+    bool left0 = done_[0] < total_[0], left1 = done_.size() > 1 && done_[1] < total_[1];
+    if (left0 && left1)
+      m = done_[1] * total_[0] <= done_[0] * total_[1] ? 1 : 0;
+    else if (left0 || left1)
+      m = left0 ? 0 : 1;
+    else
+      return false;
+    const ModeRef& ref = modes_[size_t(m)];
+    const gen::PeSpec& sp = ref.spec;
+    uint64_t t = done_[size_t(m)]++;
+    uint32_t na = sp.a.elem.num_codes(), nb = sp.b.elem.num_codes();
+    uint64_t pairs = uint64_t(na) * nb;
+    int lane = int(t / pairs);
+    uint32_t ca = uint32_t(t % pairs / nb), cb = uint32_t(t % nb);
+    const size_t L = size_t(sp.lanes);
+    job.mode = m;
+    job.A = make_q(sp.a, L);
+    job.B = make_q(sp.b, L);
+    job.A.codes[size_t(lane)] = ca;
+    job.B.codes[size_t(lane)] = cb;
+    Chunk ch;
+    ch.mode = m;
+    ch.a = job.A.codes;
+    ch.b = job.B.codes;
+    ch.first = ch.blk = ch.last = ch.emits = true;
+    ch.expect = f32_bits(dot(job.A, 0, job.B, 0, sp.accum));
+    job.chunks = {ch};
+    job.what = "mode " + std::to_string(m) + " lane " + std::to_string(lane) + " pair " + hex(ca, 2) + "," + hex(cb, 2);
+    ++blocks;
+    ++dots;
+    ++mode_dots[m];
+    return true;
+  }
+
+ private:
+  std::vector<ModeRef> modes_;
+  std::vector<uint64_t> total_, done_;
+};
+
 // Classes of float32 results, to show what the stimulus reached.
 constexpr int kClasses = 7;
 const char* const kClassName[kClasses] = {"NaN", "+-Inf", "+0", "-0", "subnormal", "normal", "max-binade"};
@@ -462,7 +554,9 @@ int run_suite(const std::string& name, Model& m, int argc, char** argv) {
     PeRun& p = pes[size_t(i)];
     p.spec = &s.pes[size_t(i)];
     p.info = gen::pe_info(*p.spec);
-    if (s.kind == SuiteKind::Exhaustive)
+    if (s.kind == SuiteKind::Exhaustive && p.spec->modes > 1)
+      p.src = std::make_unique<ModeExhaustiveSource>(*p.spec, p.info);
+    else if (s.kind == SuiteKind::Exhaustive)
       p.src = std::make_unique<ExhaustiveSource>(*p.spec, seed + uint64_t(i));
     else
       p.src = std::make_unique<RandomSource>(
@@ -470,7 +564,7 @@ int run_suite(const std::string& name, Model& m, int argc, char** argv) {
           seed * 7919u + uint64_t(i));
   }
   auto t_ref = Clock::now();
-  Bus valid(n), first(n), blk(n), last(n), a(lay.a_width), b(lay.b_width), as(8 * n), bs(8 * n), acc(32 * n),
+  Bus valid(n), first(n), blk(n), last(n), mode(n), a(lay.a_width), b(lay.b_width), as(8 * n), bs(8 * n), acc(32 * n),
       ovalid(n), oacc(32 * n);
   uint32_t one = 1, zero = 0;
   auto clock = [&] {
@@ -482,15 +576,16 @@ int run_suite(const std::string& name, Model& m, int argc, char** argv) {
   std::unique_ptr<FILE, int (*)(FILE*)> rec(nullptr, &std::fclose);
   for (int i = 1; i + 1 < argc; ++i)
     if (std::strcmp(argv[i], "--record") == 0) rec.reset(std::fopen(argv[i + 1], "w"));
-  const std::vector<const Bus*> recorded = {&valid, &first, &blk, &last, &a, &b, &as, &bs, &acc, &ovalid, &oacc};
+  const std::vector<const Bus*> recorded = {&valid, &first, &blk, &last, &mode, &a, &b, &as, &bs, &acc, &ovalid, &oacc};
   // Reset.
   m.write(Port::Rst, &one);
-  for (Bus* x : {&valid, &first, &blk, &last, &a, &b, &as, &bs, &acc}) x->clear();
+  for (Bus* x : {&valid, &first, &blk, &last, &mode, &a, &b, &as, &bs, &acc}) x->clear();
   auto write_inputs = [&] {
     m.write(Port::InValid, valid.w.data());
     m.write(Port::InFirst, first.w.data());
     m.write(Port::InBlkLast, blk.w.data());
     m.write(Port::InLast, last.w.data());
+    m.write(Port::InMode, mode.w.data());
     m.write(Port::InA, a.w.data());
     m.write(Port::InB, b.w.data());
     m.write(Port::InAScale, as.w.data());
@@ -513,7 +608,7 @@ int run_suite(const std::string& name, Model& m, int argc, char** argv) {
   std::uniform_real_distribution<double> u01(0.0, 1.0);
   for (;; ++cycle) {
     bool busy = false;
-    for (Bus* x : {&first, &blk, &last, &a, &b, &as, &bs, &acc}) x->randomize(garbage);
+    for (Bus* x : {&first, &blk, &last, &mode, &a, &b, &as, &bs, &acc}) x->randomize(garbage);
     valid.clear();
     for (int i = 0; i < n; ++i) {
       PeRun& p = pes[size_t(i)];
@@ -529,8 +624,12 @@ int run_suite(const std::string& name, Model& m, int argc, char** argv) {
       if (!p.expect.empty() || !p.done) busy = true;
       if (p.done || u01(r) < bubble) continue;
       const Chunk& c = p.job->chunks[p.pos];
-      int L = p.spec->lanes, ab = p.info.a_bits, bb = p.info.b_bits;
+      // In mode m lane l sits at [l*BITS_m +: BITS_m]; the port bits above
+      // the mode's lanes keep their garbage (unused in the narrower mode).
+      const gen::PeModeInfo& mi = p.info.mode[size_t(c.mode)];
+      int L = mi.lanes, ab = mi.a_bits, bb = mi.b_bits;
       valid.set(i, 1, 1);
+      mode.set(i, 1, uint64_t(c.mode));
       first.set(i, 1, c.first);
       blk.set(i, 1, c.blk);
       last.set(i, 1, c.last);
@@ -563,8 +662,11 @@ int run_suite(const std::string& name, Model& m, int argc, char** argv) {
       uint32_t got = uint32_t(oacc.get(32 * i, 32));
       bool ok = v && due && same_f32(got, p.expect.front().value);
       if (!ok && ++errors <= 8) {
-        std::cerr << "MISMATCH " << p.spec->module_name << " (" << p.spec->a.name << " x " << p.spec->b.name
-                  << ", lanes " << p.spec->lanes << ", " << p.spec->accum.name() << ", pipeline "
+        std::cerr << "MISMATCH " << p.spec->module_name << " (" << p.spec->a.name << " x " << p.spec->b.name;
+        if (p.spec->modes > 1)
+          std::cerr << " | mode 1 " << p.spec->a1.name << " x " << p.spec->b1.name << ", reuse "
+                    << gen::reuse_name(p.spec->reuse);
+        std::cerr << ", lanes " << p.spec->lanes << ", " << p.spec->accum.name() << ", pipeline "
                   << p.spec->pipeline << (p.spec->acc_source == gen::AccSource::External ? ", external" : "")
                   << ") cycle " << now << ": out_valid " << v;
         if (v) std::cerr << " out_acc " << hex(got);
@@ -600,13 +702,21 @@ int run_suite(const std::string& name, Model& m, int argc, char** argv) {
   std::cout << "  expected results:";
   for (int c = 0; c < kClasses; ++c) std::cout << " " << kClassName[c] << " " << classes[c];
   std::cout << "\n";
-  if (s.kind == SuiteKind::Random) {
+  bool multi = false;
+  for (PeRun& p : pes) multi = multi || p.spec->modes > 1;
+  if (s.kind == SuiteKind::Random || multi) {
     // Per-format block counts, for the coverage claims of docs/pe.md.
-    for (PeRun& p : pes)
-      std::cout << "  " << p.spec->module_name << " " << p.spec->a.name << " x " << p.spec->b.name << " lanes "
-                << p.spec->lanes << " pipeline " << p.spec->pipeline << " latency " << p.info.latency << " "
-                << p.spec->accum.name() << (p.spec->acc_source == gen::AccSource::External ? " external" : "")
-                << ": " << p.src->blocks << " blocks, " << p.src->dots << " dots\n";
+    for (PeRun& p : pes) {
+      std::cout << "  " << p.spec->module_name << " " << p.spec->a.name << " x " << p.spec->b.name;
+      if (p.spec->modes > 1)
+        std::cout << " | " << p.spec->a1.name << " x " << p.spec->b1.name << " (" << gen::reuse_name(p.spec->reuse)
+                  << ")";
+      std::cout << " lanes " << p.spec->lanes << " pipeline " << p.spec->pipeline << " latency " << p.info.latency
+                << " " << p.spec->accum.name() << (p.spec->acc_source == gen::AccSource::External ? " external" : "")
+                << ": " << p.src->blocks << " blocks, " << p.src->dots << " dots";
+      if (p.spec->modes > 1) std::cout << " (mode 0 " << p.src->mode_dots[0] << ", mode 1 " << p.src->mode_dots[1] << ")";
+      std::cout << "\n";
+    }
   }
   return errors == 0 && checked > 0 ? 0 : 1;
 }

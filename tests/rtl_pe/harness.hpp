@@ -11,7 +11,9 @@
 namespace macforge::rtl_pe {
 
 // Ports of the test top `tb` (suites.hpp, tb_verilog).
-enum class Port { Clk, Rst, InValid, InFirst, InBlkLast, InLast, InA, InB, InAScale, InBScale, InAcc, OutValid, OutAcc };
+enum class Port {
+  Clk, Rst, InValid, InFirst, InBlkLast, InLast, InMode, InA, InB, InAScale, InBScale, InAcc, OutValid, OutAcc
+};
 
 class Model {
  public:

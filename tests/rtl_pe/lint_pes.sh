@@ -17,7 +17,11 @@ lint_one() {
   out=$(verilator --lint-only -Wall -y . "$m.v" --top-module "$m" 2>&1) || { echo "verilator: $m"; echo "$out"; return 1; }
   [ -z "$out" ] || { echo "verilator: $m"; echo "$out"; return 1; }
   iverilog -g2005 -o /dev/null -y . "$m.v" -s "$m" 2>&1 || { echo "iverilog: $m"; return 1; }
-  yosys -q -p "read_verilog ${m}_mul.v ${m}_fadd.v $m.v mf_lzc.v; hierarchy -check -top $m; proc; opt_clean" \
+  # A multi-format PE has a multiplier file per front half (<m>_h0_mul.v,
+  # <m>_h1_mul.v), or none where the lanes are fused into the adder tree.
+  files="$m.v ${m}_fadd.v mf_lzc.v"
+  for f in ${m}_mul.v ${m}_h0_mul.v ${m}_h1_mul.v; do [ ! -f "$f" ] || files="$f $files"; done
+  yosys -q -p "read_verilog $files; hierarchy -check -top $m; proc; opt_clean" \
     >/dev/null 2>yosys_$m.err || { echo "yosys: $m"; cat yosys_$m.err; return 1; }
   return 0
 }

@@ -65,7 +65,10 @@ int main(int argc, char** argv) {
         gen::emit_pe(p, dir.string());
         list += p.module_name + " " + p.a.name + " " + p.b.name + " lanes=" + std::to_string(p.lanes) + " " +
                 p.accum.name() + " pipeline=" + std::to_string(p.pipeline) +
-                (p.acc_source == gen::AccSource::External ? " external" : " internal") + "\n";
+                (p.acc_source == gen::AccSource::External ? " external" : " internal") +
+                (p.modes > 1 ? std::string(" mode1 ") + p.a1.name + " " + p.b1.name + " reuse " + gen::reuse_name(p.reuse)
+                             : std::string()) +
+                " multiplier " + gen::multiplier_name(p.multiplier) + "\n";
       }
       write(dir / "list.txt", list);
       return 0;

@@ -146,6 +146,75 @@ Suite random_mixed() {
   return s;
 }
 
+// A multi-format PE (pe.modes: [a/b, a1/b1], pe.reuse), exact-block.
+gen::PeSpec mode_spec(const std::string& module, const std::string& a, const std::string& b, const std::string& a1,
+                      const std::string& b1, gen::Reuse reuse, int lanes, int pipeline, gen::AccSource src) {
+  gen::PeSpec s = spec(module, a, b, lanes, pipeline, src, exact());
+  s.modes = 2;
+  s.a1 = parse_block_format(a1);
+  s.b1 = parse_block_format(b1);
+  s.reuse = reuse;
+  return s;
+}
+
+const auto None = gen::Reuse::None;
+const auto S1 = gen::Reuse::IntScheme1;
+const auto S2 = gen::Reuse::IntScheme2;
+const auto Fp = gen::Reuse::FpShared;
+
+// 1-lane-equivalent multi-format PEs (mode 0 one lane; mode 1 two lanes of
+// 4-bit or one of 6-bit elements), plain element formats: every element pair
+// of issue #11 with every reuse scheme that fits it, plus mixed INT x FP and
+// mixed FP operand pairs.
+Suite modes_exhaustive() {
+  Suite s;
+  s.name = "modes_exhaustive";
+  s.kind = SuiteKind::Exhaustive;
+  int i = 0;
+  auto add = [&](const char* a, const char* b, const char* a1, const char* b1, gen::Reuse r) {
+    s.pes.push_back(mode_spec("me" + std::to_string(i++), a, b, a1, b1, r, 1, 0, Int));
+  };
+  for (gen::Reuse r : {None, S1, S2}) add("int8", "int8", "int4", "int4", r);
+  for (gen::Reuse r : {None, S1}) add("int8", "int8", "int6", "int6", r);
+  for (const char* f8 : {"fp8_e4m3", "fp8_e5m2"})
+    for (gen::Reuse r : {None, Fp}) add(f8, f8, "fp4_e2m1", "fp4_e2m1", r);
+  for (const char* f6 : {"fp6_e2m3", "fp6_e3m2"})
+    for (gen::Reuse r : {None, Fp}) add("fp8_e4m3", "fp8_e4m3", f6, f6, r);
+  add("int8", "fp8_e4m3", "int4", "fp4_e2m1", None);
+  add("fp8_e4m3", "fp8_e5m2", "fp6_e2m3", "fp6_e3m2", Fp);
+  return s;
+}
+
+// Multi-lane multi-format PEs of the MX/NV pairs, random block dot products
+// with the mode switching between dot products: 8 lanes (16 in 4-bit mode),
+// pipeline 0 and 3, output-stationary and external accumulator; plus a
+// 4-lane PE (several chunks per 4-bit block) and a 6-bit pair.
+Suite modes_random(bool fp) {
+  Suite s;
+  s.name = fp ? "modes_rand_fp" : "modes_rand_int";
+  s.kind = SuiteKind::Random;
+  s.cycles = 120000;
+  int i = 0;
+  std::string m = fp ? "mf" : "mi";
+  auto add = [&](const char* a, const char* a1, gen::Reuse r, int lanes, int pipeline, gen::AccSource src) {
+    s.pes.push_back(mode_spec(m + std::to_string(i++), a, a, a1, a1, r, lanes, pipeline, src));
+  };
+  const char* a = fp ? "mxfp8_e4m3" : "mxint8";
+  const char* a1 = fp ? "nvfp4" : "nvint4";
+  std::vector<gen::Reuse> schemes = fp ? std::vector<gen::Reuse>{None, Fp} : std::vector<gen::Reuse>{None, S1, S2};
+  for (gen::Reuse r : schemes)
+    for (int pipeline : {0, 3})
+      for (gen::AccSource src : {Int, Ext}) add(a, a1, r, 8, pipeline, src);
+  if (fp) {
+    add(a, a1, Fp, 4, 2, Ext);
+    add("mxfp8_e5m2", "mxfp6_e3m2", Fp, 8, 1, Int);
+  } else {
+    add(a, a1, S2, 4, 1, Int);
+    add(a, "mxint6", S1, 8, 1, Ext);
+  }
+  return s;
+}
+
 }  // namespace
 
 std::vector<std::string> suite_names() {
@@ -155,6 +224,9 @@ std::vector<std::string> suite_names() {
   v.push_back("exhaustive_booth4");
   v.push_back("exhaustive_behavioural");
   v.push_back("rand_multipliers");
+  v.push_back("modes_exhaustive");
+  v.push_back("modes_rand_int");
+  v.push_back("modes_rand_fp");
   return v;
 }
 
@@ -164,6 +236,9 @@ Suite make_suite(const std::string& name) {
   if (name == "exhaustive_booth4") return exhaustive_with(gen::Multiplier::Booth4);
   if (name == "exhaustive_behavioural") return exhaustive_with(gen::Multiplier::Behavioural);
   if (name == "rand_multipliers") return random_multipliers();
+  if (name == "modes_exhaustive") return modes_exhaustive();
+  if (name == "modes_rand_int") return modes_random(false);
+  if (name == "modes_rand_fp") return modes_random(true);
   int i = 0;
   for (const char* p : kPresets) {
     if (name == std::string("rand_") + p) return random_preset(p, i);
@@ -176,10 +251,11 @@ Layout layout(const Suite& s) {
   Layout l;
   l.n = int(s.pes.size());
   for (const gen::PeSpec& p : s.pes) {
+    gen::PeInfo info = gen::pe_info(p);
     l.a_off.push_back(l.a_width);
     l.b_off.push_back(l.b_width);
-    l.a_width += p.lanes * p.a.elem.bits;
-    l.b_width += p.lanes * p.b.elem.bits;
+    l.a_width += info.a_port_bits;
+    l.b_width += info.b_port_bits;
   }
   return l;
 }
@@ -193,7 +269,7 @@ std::string tb_verilog(const Suite& s) {
   int n = l.n;
   std::string t = "// Test top of PE suite " + s.name + " (tests/rtl_pe/suites.cpp).\n";
   t += "module tb (\n  input  wire clk,\n  input  wire rst,\n";
-  for (const char* p : {"in_valid", "in_first", "in_blk_last", "in_last"}) t += "  input  wire " + r(n) + p + ",\n";
+  for (const char* p : {"in_valid", "in_first", "in_blk_last", "in_last", "in_mode"}) t += "  input  wire " + r(n) + p + ",\n";
   t += "  input  wire " + r(l.a_width) + "in_a,\n  input  wire " + r(l.b_width) + "in_b,\n";
   t += "  input  wire " + r(8 * n) + "in_a_scale,\n  input  wire " + r(8 * n) + "in_b_scale,\n";
   t += "  input  wire " + r(32 * n) + "in_acc,\n";
@@ -204,8 +280,9 @@ std::string tb_verilog(const Suite& s) {
     std::string k = "[" + std::to_string(i) + "]";
     t += "  " + p.module_name + " u" + std::to_string(i) + " (.clk(clk), .rst(rst), .in_valid(in_valid" + k +
          "), .in_first(in_first" + k + "), .in_blk_last(in_blk_last" + k + "), .in_last(in_last" + k + "),\n";
-    t += "    .in_a(" + sl("in_a", l.a_off[size_t(i)], p.lanes * info.a_bits) + "), .in_b(" +
-         sl("in_b", l.b_off[size_t(i)], p.lanes * info.b_bits) + ")";
+    if (info.mode.size() > 1) t += "    .in_mode(in_mode" + k + "),\n";
+    t += "    .in_a(" + sl("in_a", l.a_off[size_t(i)], info.a_port_bits) + "), .in_b(" +
+         sl("in_b", l.b_off[size_t(i)], info.b_port_bits) + ")";
     if (info.a_scale) t += ", .in_a_scale(" + sl("in_a_scale", 8 * i, 8) + ")";
     if (info.b_scale) t += ", .in_b_scale(" + sl("in_b_scale", 8 * i, 8) + ")";
     if (p.acc_source == gen::AccSource::External) t += ", .in_acc(" + sl("in_acc", 32 * i, 32) + ")";
@@ -222,7 +299,7 @@ std::string replay_verilog(const Suite& s, const std::string& vectors) {
     const char* name;
     int width;
   };
-  std::vector<P> ins = {{"in_valid", n},       {"in_first", n},   {"in_blk_last", n},  {"in_last", n},
+  std::vector<P> ins = {{"in_valid", n},       {"in_first", n},   {"in_blk_last", n},  {"in_last", n}, {"in_mode", n},
                         {"in_a", l.a_width},   {"in_b", l.b_width}, {"in_a_scale", 8 * n}, {"in_b_scale", 8 * n},
                         {"in_acc", 32 * n}};
   auto r = [](int w) { return "[" + std::to_string(w - 1) + ":0] "; };
@@ -238,9 +315,9 @@ std::string replay_verilog(const Suite& s, const std::string& vectors) {
   t += "    f = $fopen(\"" + vectors + "\", \"r\");\n";
   t += "    if (f == 0) begin\n      $display(\"cannot open " + vectors + "\");\n      $finish;\n    end\n";
   t += "    clk = 0;\n    cycles = 0;\n    bad = 0;\n";
-  t += "    got = $fscanf(f, \"%h %h %h %h %h %h %h %h %h %h %h %h\\n\", rst, in_valid, in_first, in_blk_last, in_last, "
-       "in_a, in_b, in_a_scale, in_b_scale, in_acc, want_valid, want_acc);\n";
-  t += "    while (got == 12) begin\n";
+  t += "    got = $fscanf(f, \"%h %h %h %h %h %h %h %h %h %h %h %h %h\\n\", rst, in_valid, in_first, in_blk_last, in_last, "
+       "in_mode, in_a, in_b, in_a_scale, in_b_scale, in_acc, want_valid, want_acc);\n";
+  t += "    while (got == 13) begin\n";
   t += "      #1 clk = 1;\n      #1;\n";
   t += "      for (i = 0; i < " + std::to_string(n) + "; i = i + 1) mask[i*32 +: 32] = want_valid[i] ? 32'hFFFFFFFF : 32'h0;\n";
   t += "      if (out_valid !== want_valid || (out_acc & mask) !== (want_acc & mask)) begin\n";
@@ -248,8 +325,8 @@ std::string replay_verilog(const Suite& s, const std::string& vectors) {
   t += "        if (bad <= 5) $display(\"cycle %0d: out_valid %h (recorded %h), out_acc %h (recorded %h)\", cycles, "
        "out_valid, want_valid, out_acc, want_acc);\n";
   t += "      end\n      #1 clk = 0;\n      #1;\n      cycles = cycles + 1;\n";
-  t += "      got = $fscanf(f, \"%h %h %h %h %h %h %h %h %h %h %h %h\\n\", rst, in_valid, in_first, in_blk_last, in_last, "
-       "in_a, in_b, in_a_scale, in_b_scale, in_acc, want_valid, want_acc);\n";
+  t += "      got = $fscanf(f, \"%h %h %h %h %h %h %h %h %h %h %h %h %h\\n\", rst, in_valid, in_first, in_blk_last, in_last, "
+       "in_mode, in_a, in_b, in_a_scale, in_b_scale, in_acc, want_valid, want_acc);\n";
   t += "    end\n";
   t += "    if (bad == 0 && cycles > 0) $display(\"REPLAY PASS: %0d cycles\", cycles);\n";
   t += "    else $display(\"REPLAY FAIL: %0d of %0d cycles differ\", bad, cycles);\n";
@@ -281,6 +358,27 @@ std::vector<gen::PeSpec> lint_specs() {
   for (const gen::PeSpec& s : random_multipliers().pes) {
     if (s.multiplier == gen::kDefaultMultiplier) continue;  // covered above
     gen::PeSpec c = s;
+    c.module_name = name();
+    v.push_back(c);
+  }
+  // Multi-format PEs: every reuse scheme on every element pair it fits, the
+  // multi-lane MX/NV pairs, deeper pipelines and the other lane multipliers.
+  std::vector<gen::PeSpec> modes = modes_exhaustive().pes;
+  for (bool fp : {false, true})
+    for (const gen::PeSpec& s : modes_random(fp).pes) modes.push_back(s);
+  for (gen::Reuse r : {None, S1, S2})
+    for (gen::Multiplier m : {gen::Multiplier::Booth4, gen::Multiplier::Behavioural}) {
+      gen::PeSpec c = mode_spec("", "mxint8", "mxint8", "nvint4", "nvint4", r, 8, 6, Int);
+      c.multiplier = m;
+      modes.push_back(c);
+    }
+  for (gen::Reuse r : {None, Fp}) {
+    modes.push_back(mode_spec("", "mxfp8_e4m3", "mxfp8_e4m3", "nvfp4", "nvfp4", r, 2, 7, Ext));
+    gen::PeSpec c = mode_spec("", "mxfp8_e5m2", "mxfp8_e4m3", "mxfp4_e2m1", "nvfp4", r, 8, 5, Int);
+    c.multiplier = gen::Multiplier::Booth4;
+    modes.push_back(c);
+  }
+  for (gen::PeSpec& c : modes) {
     c.module_name = name();
     v.push_back(c);
   }
