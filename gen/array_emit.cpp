@@ -19,10 +19,29 @@ std::string str(long long v) { return std::to_string(v); }
 struct Dims {
   int R, C, L, AB, BB, AW, BW, Q, QB, RB, LAT;
   bool as, bs;  // block scale ports
-  GScale ga, gb;
+  GScale ga, gb;  // over all modes (Channel > Tensor > None): what the ports carry
   int GAW, GBW;  // widths of the tensor/channel scale inputs (0: none)
   bool ws;
+  // Multi-format PEs: MB = 1 adds in_mode (a 1-bit field of every control
+  // word); mga/mgb are each mode's own tensor/channel scales.
+  int modes = 1, MB = 0;
+  GScale mga[2] = {GScale::None, GScale::None}, mgb[2] = {GScale::None, GScale::None};
+  bool mscaled(int m) const { return mga[m] != GScale::None || mgb[m] != GScale::None; }
 };
+
+GScale wider(GScale x, GScale y) {
+  if (x == GScale::Channel || y == GScale::Channel) return GScale::Channel;
+  return x == GScale::Tensor || y == GScale::Tensor ? GScale::Tensor : GScale::None;
+}
+
+// The operand formats of mode m (mode 0 is the config's own a x b).
+const BlockFormat& mode_a(const ArrayConfig& c, const PeInfo& pe, int m) {
+  return m > 0 && int(pe.mode.size()) > m ? pe.mode[size_t(m)].a : c.a;
+}
+const BlockFormat& mode_b(const ArrayConfig& c, const PeInfo& pe, int m) {
+  return m > 0 && int(pe.mode.size()) > m ? pe.mode[size_t(m)].b : c.b;
+}
+int pe_modes(const PeInfo& pe) { return pe.mode.size() >= 2 ? 2 : 1; }
 
 Dims dims_of(const ArrayConfig& c, const PeInfo& pe) {
   Dims d;
@@ -31,17 +50,27 @@ Dims dims_of(const ArrayConfig& c, const PeInfo& pe) {
   d.L = c.lanes;
   d.AB = pe.a_bits;
   d.BB = pe.b_bits;
-  d.AW = d.L * d.AB;
-  d.BW = d.L * d.BB;
+  d.modes = pe_modes(pe);
+  d.MB = d.modes > 1 ? 1 : 0;
+  // The operand buses are the PE's ports: the wider of the modes' LANES_m x BITS_m.
+  d.AW = d.modes > 1 ? pe.a_port_bits : d.L * d.AB;
+  d.BW = d.modes > 1 ? pe.b_port_bits : d.L * d.BB;
   d.Q = c.chunks_per_group();
+  // WS weight banks hold the longest group of any mode (in chunks).
+  for (int m = 1; m < d.modes; ++m) d.Q = std::max(d.Q, pe.mode[size_t(m)].group / pe.mode[size_t(m)].lanes);
   d.QB = vbits(d.Q);
   d.RB = vbits(d.R);
   d.LAT = pe.latency;
   d.as = pe.a_scale;
   d.bs = pe.b_scale;
   d.ws = c.dataflow == Dataflow::WeightStationary;
-  d.ga = gscale_of(c.a);
-  d.gb = gscale_of(c.b);
+  d.ga = d.gb = GScale::None;
+  for (int m = 0; m < d.modes; ++m) {
+    d.mga[m] = gscale_of(mode_a(c, pe, m));
+    d.mgb[m] = gscale_of(mode_b(c, pe, m));
+    d.ga = wider(d.ga, d.mga[m]);
+    d.gb = wider(d.gb, d.mgb[m]);
+  }
   // WS streams one activation row at a time: A's scale is one float32 per row.
   d.GAW = d.ga == GScale::None ? 0 : (d.ga == GScale::Channel && !d.ws ? d.R * 32 : 32);
   d.GBW = d.gb == GScale::None ? 0 : (d.gb == GScale::Channel ? d.C * 32 : 32);
@@ -54,10 +83,13 @@ std::string idx(int i, int j) { return str(i) + "_" + str(j); }
 std::string pe_instance(const std::string& pe, const Dims& d, const std::string& inst, const std::string& ctl_first,
                         const std::string& ctl_valid, const std::string& ctl_blk_last, const std::string& ctl_last,
                         const std::string& a, const std::string& as, const std::string& b, const std::string& bs,
-                        const std::string& acc_in, const std::string& out_valid, const std::string& out_acc) {
+                        const std::string& acc_in, const std::string& out_valid, const std::string& out_acc,
+                        const std::string& mode) {
   std::string s = "  " + pe + " " + inst + " (\n";
   s += "    .clk(clk),\n    .rst(rst),\n";
-  s += "    .in_valid(" + ctl_valid + "),\n    .in_first(" + ctl_first + "),\n";
+  s += "    .in_valid(" + ctl_valid + "),\n";
+  if (d.MB) s += "    .in_mode(" + mode + "),\n";
+  s += "    .in_first(" + ctl_first + "),\n";
   s += "    .in_blk_last(" + ctl_blk_last + "),\n    .in_last(" + ctl_last + "),\n";
   s += "    .in_a(" + a + "),\n    .in_b(" + b + "),\n";
   if (d.as) s += "    .in_a_scale(" + as + "),\n";
@@ -100,7 +132,8 @@ std::string os_cell(ModuleSet& ms, const std::string& pe, const Dims& d, bool le
               from_b = top ? "from the PE above (registered here)" : "from the column input";
   std::vector<Port> ports = {{"clk", true, 1, ""},
                              {"rst", true, 1, ""},
-                             {"ctl", true, 4, "{last, blk_last, first, valid}, delayed i + j cycles by the top"},
+                             {"ctl", true, 4 + d.MB,
+                              std::string(d.MB ? "{mode, " : "{") + "last, blk_last, first, valid}, delayed i + j cycles by the top"},
                              {"a_i", true, d.AW, "one chunk of A " + from_a}};
   if (d.as) ports.push_back({"a_scale_i", true, 8, "its block scale code"});
   ports.push_back({"b_i", true, d.BW, "one chunk of B " + from_b});
@@ -119,7 +152,7 @@ std::string os_cell(ModuleSet& ms, const std::string& pe, const Dims& d, bool le
   if (d.as) s += "  assign a_scale_o = a_scale;\n";
   if (d.bs) s += "  assign b_scale_o = b_scale;\n";
   s += pe_instance(pe, d, "u_pe", "ctl[1]", "ctl[0]", "ctl[2]", "ctl[3]", "a", "a_scale", "b", "b_scale", "", "valid",
-                   "acc");
+                   "acc", "ctl[4]");
   ms.add(name, s + "endmodule\n");
   return name;
 }
@@ -128,8 +161,9 @@ std::string os_grid(ModuleSet& ms, const std::string& name, const std::string& p
   std::vector<Port> ports = {
       {"clk", true, 1, ""},
       {"rst", true, 1, ""},
-      {"ctl_tap", true, (d.R + d.C - 1) * 4,
-       "tap t: {last, blk_last, first, valid} delayed t cycles, at [t*4 +: 4]; PE (i,j) takes tap i+j"},
+      {"ctl_tap", true, (d.R + d.C - 1) * (4 + d.MB),
+       std::string("tap t: {") + (d.MB ? "mode, " : "") + "last, blk_last, first, valid} delayed t cycles, at [t*" +
+           str(4 + d.MB) + " +: " + str(4 + d.MB) + "]; PE (i,j) takes tap i+j"},
       {"row_a", true, d.R * d.AW, "row i: one chunk of A at [i*" + str(d.AW) + " +: " + str(d.AW) + "]"},
   };
   if (d.as) ports.push_back({"row_a_scale", true, d.R * 8, "row i: block scale code of the chunk"});
@@ -162,7 +196,7 @@ std::string os_grid(ModuleSet& ms, const std::string& name, const std::string& p
       int n = i * d.C + j;
       std::string cell = os_cell(ms, pe, d, j > 0, i > 0);
       s += "  " + cell + " u_cell_" + k + " (\n    .clk(clk),\n    .rst(rst),\n";
-      s += "    .ctl(" + velem("ctl_tap", i + j, 4, (d.R + d.C - 1) * 4) + "),\n";
+      s += "    .ctl(" + velem("ctl_tap", i + j, 4 + d.MB, (d.R + d.C - 1) * (4 + d.MB)) + "),\n";
       s += "    .a_i(" + (j == 0 ? velem("row_a", i, d.AW, d.R * d.AW) : "a_" + l) + "),\n";
       if (d.as) s += "    .a_scale_i(" + (j == 0 ? velem("row_a_scale", i, 8, d.R * 8) : "as_" + l) + "),\n";
       s += "    .b_i(" + (i == 0 ? velem("col_b", j, d.BW, d.C * d.BW) : "b_" + u) + "),\n";
@@ -205,7 +239,7 @@ std::string ws_cell(ModuleSet& ms, const std::string& pe, const Dims& d, int CW,
   std::string from_a = left ? "from the left neighbour (registered here)" : "from the row input";
   std::vector<Port> ports = {{"clk", true, 1, ""},
                              {"rst", true, 1, ""},
-                             {"ctl", true, CW, "{" + std::string(d.Q > 1 ? "chunk, " : "") +
+                             {"ctl", true, CW, std::string(d.MB ? "{mode, " : "{") + std::string(d.Q > 1 ? "chunk, " : "") +
                                                    "bank, first, blk_last, valid}, delayed i*D + j cycles by the top"},
                              {"a_i", true, d.AW, "one chunk of A " + from_a}};
   if (d.as) ports.push_back({"a_scale_i", true, 8, "its block scale code"});
@@ -261,20 +295,21 @@ std::string ws_cell(ModuleSet& ms, const std::string& pe, const Dims& d, int CW,
     s += "  wire [31:0] psum = psum_i;\n";
   // The PE's dot product is its group: in_last = in_blk_last.
   s += pe_instance(pe, d, "u_pe", "ctl[2]", "ctl[0]", "ctl[1]", "ctl[1]", "a", "a_scale", "b", "b_scale", "psum",
-                   "valid", "acc");
+                   "valid", "acc", "ctl[" + str(CW - 1) + "]");
   ms.add(name, s + "endmodule\n");
   return name;
 }
 
 std::string ws_grid(ModuleSet& ms, const std::string& name, const std::string& pe, const Dims& d) {
-  int CW = 4 + (d.Q > 1 ? d.QB : 0), D = d.LAT + 1;
+  int CW = 4 + (d.Q > 1 ? d.QB : 0) + d.MB, D = d.LAT + 1;
   std::vector<int> taps = ws_taps(d);
   int NT = int(taps.size());
   std::vector<Port> ports = {
       {"clk", true, 1, ""},
       {"rst", true, 1, ""},
       {"ctl_tap", true, NT * CW,
-       "tap t: {" + std::string(d.Q > 1 ? "chunk, " : "") + "bank, first, blk_last, valid} at [t*" + str(CW) +
+       "tap t: {" + std::string(d.MB ? "mode, " : "") + std::string(d.Q > 1 ? "chunk, " : "") +
+           "bank, first, blk_last, valid} at [t*" + str(CW) +
            " +: " + str(CW) + "], delayed by the t-th smallest of the delays i*" + str(d.LAT + 1) +
            "+j of PE (i,j)"},
       {"row_a", true, d.R * d.AW, "row i: one chunk of A"},
@@ -343,7 +378,19 @@ std::string ws_grid(ModuleSet& ms, const std::string& name, const std::string& p
 struct StageIn {
   std::string valid, row, tag, ga, gb, apply;  // ga/gb empty when absent; apply: scale this row
   int tag_width = 0;
+  std::string mode;  // multi-format: the row's mode (the scales it takes are that mode's)
 };
+
+// A condition on a 1-bit mode signal that holds in the modes where `in[m]`:
+// "" (never), "1'b1" (always), `mode` or "~mode".
+std::string mode_cond(const bool in[2], const std::string& mode) {
+  if (in[0] && in[1]) return "1'b1";
+  if (in[1]) return mode;
+  if (in[0]) return "~" + mode;
+  return "";
+}
+
+const char* kOneF32 = "32'h3f800000";  // 1.0: the identity scale of a mode without that operand's scale
 
 struct StageOut {
   std::string text;
@@ -372,12 +419,38 @@ StageOut output_stage(ModuleSet& ms, const Dims& d, const StageIn& in, const Fp3
   if (!in.ga.empty()) s += "  reg [31:0] r0_ga;\n";
   if (!in.gb.empty()) s += "  reg " + vrange(gbw) + "r0_gb;\n";
   if (scaled) s += "  reg r0_apply;\n";
+  // Multi-format: a mode without any tensor/channel scale bypasses the
+  // multipliers (its result is the raw accumulator, as its reference has it);
+  // a mode lacking one operand's scale multiplies by an exact 1.0 instead, and
+  // a tensor-scaled mode reads element 0 of a bus that is per channel in the
+  // other mode.
+  bool multi = scaled && !in.mode.empty();
+  std::string apply = in.apply, one_a, one_b, tens_a, tens_b;
+  if (multi) {
+    bool any[2] = {d.mscaled(0), d.mscaled(1)};
+    bool na[2], nb[2], ta[2], tb[2];
+    for (int m = 0; m < 2; ++m) {
+      na[m] = any[m] && d.mga[m] == GScale::None;
+      nb[m] = any[m] && d.mgb[m] == GScale::None;
+      ta[m] = d.mga[m] == GScale::Tensor;
+      tb[m] = d.mgb[m] == GScale::Tensor;
+    }
+    std::string c = mode_cond(any, in.mode);
+    if (c != "1'b1") apply = "(" + in.apply + ") & " + c;
+    if (!in.ga.empty()) one_a = mode_cond(na, "r0_mode");
+    if (!in.gb.empty()) one_b = mode_cond(nb, "r0_mode");
+    if (d.gb == GScale::Channel) tens_b = mode_cond(tb, "r0_mode");
+    (void)ta;  // gA per channel exists only in OS, where the top selects the row's (or the tensor) value
+    if (one_a.empty() && one_b.empty() && tens_b.empty()) multi = false;  // r0_mode unused
+  }
+  if (multi) s += "  reg r0_mode;\n";
   s += "  always @(posedge clk) begin\n    if (rst) r0_valid <= 1'b0;\n    else r0_valid <= " + in.valid + ";\n";
   s += "    r0_raw <= " + in.row + ";\n";
   if (in.tag_width) s += "    r0_tag <= " + in.tag + ";\n";
   if (!in.ga.empty()) s += "    r0_ga <= " + in.ga + ";\n";
   if (!in.gb.empty()) s += "    r0_gb <= " + in.gb + ";\n";
-  if (scaled) s += "    r0_apply <= " + in.apply + ";\n";
+  if (scaled) s += "    r0_apply <= " + apply + ";\n";
+  if (multi) s += "    r0_mode <= " + in.mode + ";\n";
   s += "  end\n";
   o.latency = 0;  // r0 is the readout register counted in the array's latency
   if (!scaled) {
@@ -388,6 +461,15 @@ StageOut output_stage(ModuleSet& ms, const Dims& d, const StageIn& in, const Fp3
   // The combined scale g: one value (both scalars) or one per column.
   int ng = d.gb == GScale::Channel ? d.C : 1;
   std::string stage = "r0";
+  // The row's gA and column k's gB as its mode takes them.
+  auto ga_of = [&]() -> std::string {
+    return one_a.empty() ? "r0_ga" : "(" + one_a + " ? " + kOneF32 + " : r0_ga)";
+  };
+  auto gb_of = [&](int k) -> std::string {
+    std::string v = velem("r0_gb", k, 32, gbw);
+    if (!tens_b.empty() && k > 0) v = "(" + tens_b + " ? " + velem("r0_gb", 0, 32, gbw) + " : " + v + ")";
+    return one_b.empty() ? v : "(" + one_b + " ? " + kOneF32 + " : " + v + ")";
+  };
   auto delay_side = [&](const std::string& from, const std::string& to) {
     std::string t, v, raw, tag, apply;
     t += delay_line(ms, to + "_mv", from + "_valid", 1, mul.latency, true, v);
@@ -401,7 +483,7 @@ StageOut output_stage(ModuleSet& ms, const Dims& d, const StageIn& in, const Fp3
     s += "\n  // Output stage 1: g = RNE32(gA * gB)" + std::string(ng > 1 ? " per column" : "") + ".\n";
     for (int k = 0; k < ng; ++k) {
       s += "  wire [31:0] g_" + str(k) + ";\n";
-      s += mul_instance(mul, "u_gmul_" + str(k), "r0_ga", velem("r0_gb", k, 32, gbw), "g_" + str(k));
+      s += mul_instance(mul, "u_gmul_" + str(k), ga_of(), gb_of(k), "g_" + str(k));
       ++o.muls;
     }
     auto side = delay_side("r0", "r1");
@@ -419,9 +501,7 @@ StageOut output_stage(ModuleSet& ms, const Dims& d, const StageIn& in, const Fp3
     stage = "r1";
     for (int k = 0; k < ng; ++k) g[k] = velem("r1_g", k, 32, ng * 32);
   } else {
-    std::string only = in.ga.empty() ? "r0_gb" : "r0_ga";
-    int w = in.ga.empty() ? gbw : 32;
-    for (int k = 0; k < ng; ++k) g[k] = velem(only, k, 32, w);
+    for (int k = 0; k < ng; ++k) g[k] = in.ga.empty() ? gb_of(k) : ga_of();
   }
   s += "\n  // Output stage 2: C = RNE32(acc * g) on rows that take the scale.\n";
   for (int j = 0; j < d.C; ++j) {
@@ -485,14 +565,20 @@ std::vector<Port> os_ports(const Dims& d) {
       {"in_first", true, 1, "first chunk of a tile: the accumulators restart at +0.0"},
       {"in_blk_last", true, 1, "last chunk of an accumulation group"},
       {"in_last", true, 1, "last chunk of the tile" + std::string(d.GAW || d.GBW ? "; in_ga / in_gb are sampled" : "")},
-      {"in_a", true, d.R * d.AW,
-       "row i (output row m0+i): lane l of A[m0+i][c*L+l] at [(i*" + str(d.L) + "+l)*" + str(d.AB) + " +: " +
-           str(d.AB) + "]"},
   };
+  if (d.MB)
+    p.push_back({"in_mode", true, 1, "the tile's mode (0: 8-bit, 1: narrow), the same on every chunk of the tile"});
+  p.push_back({"in_a", true, d.R * d.AW,
+               d.MB ? "row i (output row m0+i) at [i*" + str(d.AW) + " +: " + str(d.AW) +
+                          "]: lane l of A[m0+i][c*L_m+l] at bit l*BITS_m of it (mode m's lanes and element bits)"
+                    : "row i (output row m0+i): lane l of A[m0+i][c*L+l] at [(i*" + str(d.L) + "+l)*" + str(d.AB) +
+                          " +: " + str(d.AB) + "]"});
   if (d.as) p.push_back({"in_a_scale", true, d.R * 8, "row i: scale code of the A block chunk c belongs to, [i*8 +: 8]"});
   p.push_back({"in_b", true, d.C * d.BW,
-               "column j (output column n0+j): lane l of B[n0+j][c*L+l] at [(j*" + str(d.L) + "+l)*" + str(d.BB) +
-                   " +: " + str(d.BB) + "]"});
+               d.MB ? "column j (output column n0+j) at [j*" + str(d.BW) + " +: " + str(d.BW) +
+                          "]: lane l of B[n0+j][c*L_m+l] at bit l*BITS_m of it"
+                    : "column j (output column n0+j): lane l of B[n0+j][c*L+l] at [(j*" + str(d.L) + "+l)*" +
+                          str(d.BB) + " +: " + str(d.BB) + "]"});
   if (d.bs) p.push_back({"in_b_scale", true, d.C * 8, "column j: scale code of the B block chunk c belongs to"});
   if (d.GAW)
     p.push_back({"in_ga", true, d.GAW,
@@ -514,10 +600,11 @@ std::string os_top(ModuleSet& ms, const std::string& name, const std::string& ar
                   " MAC array, fixed stream schedule (docs/array.md).\n";
   s += module_header(name, os_ports(d));
   s += "\n  // Input skew: row i and its control are delayed i cycles, column j of B j cycles.\n";
-  s += "  wire [3:0] ctl_in = {in_last, in_blk_last, in_first, in_valid};\n";
+  s += d.MB ? "  wire [4:0] ctl_in = {in_mode, in_last, in_blk_last, in_first, in_valid};\n"
+            : "  wire [3:0] ctl_in = {in_last, in_blk_last, in_first, in_valid};\n";
   std::string row_a, row_as, col_b, col_bs, ctl_end, ctl_tap;
   // one control chain (cleared by rst): PE (i,j) takes stage i + j
-  s += delay_line(ms, "skc", "ctl_in", 4, d.R + d.C - 2, true, ctl_end);
+  s += delay_line(ms, "skc", "ctl_in", 4 + d.MB, d.R + d.C - 2, true, ctl_end);
   for (int t = d.R + d.C - 2; t >= 0; --t) ctl_tap += std::string(ctl_tap.empty() ? "" : ", ") + (t == 0 ? "ctl_in" : "skc_d" + str(t));
   for (int i = d.R - 1; i >= 0; --i) {
     // one chain per row: the A chunk with its scale
@@ -579,8 +666,10 @@ std::string os_top(ModuleSet& ms, const std::string& name, const std::string& ar
   slots = 0;
   if (d.GAW || d.GBW) {
     slots = t.os_scale_slots();
-    int SW = d.GAW + d.GBW, PB = vbits(slots);
+    // Multi-format: the tile's mode rides along (bit SW-1): its scales are that mode's.
+    int SW = d.GAW + d.GBW + d.MB, PB = vbits(slots);
     std::string src = d.GAW && d.GBW ? "{in_gb, in_ga}" : (d.GAW ? "in_ga" : "in_gb");
+    if (d.MB) src = "{in_mode, " + (src[0] == '{' ? src.substr(1, src.size() - 2) : src) + "}";
     s += "\n  // Tensor/channel scales of the tiles in flight: " + str(slots) +
          " slot(s), written with in_last, freed after row R-1 leaves.\n";
     s += "  wire sb_push = in_valid & in_last;\n  wire sb_pop = rd_valid & (rd_idx == " + vconst(d.RB, d.R - 1) +
@@ -612,6 +701,9 @@ std::string os_top(ModuleSet& ms, const std::string& name, const std::string& ar
         std::string sel;
         for (int i = 0; i < d.R; ++i)
           sel += (sel.empty() ? "" : " | ") + ("({32{rdy_" + str(i) + "}} & " + velem("sb_ga", i, 32, d.GAW) + ")");
+        bool tens[2] = {d.mga[0] == GScale::Tensor, d.modes > 1 && d.mga[1] == GScale::Tensor};
+        std::string tc = d.MB ? mode_cond(tens, vslice("sb_rd", SW - 1, 1, SW)) : "";
+        if (!tc.empty()) sel = tc + " ? " + velem("sb_ga", 0, 32, d.GAW) + " : (" + sel + ")";
         s += "  wire [31:0] rd_ga = " + sel + ";\n";
         in.ga = "rd_ga";
       } else {
@@ -619,6 +711,7 @@ std::string os_top(ModuleSet& ms, const std::string& name, const std::string& ar
       }
     }
     if (d.GBW) in.gb = vslice("sb_rd", d.GAW, d.GBW, SW);
+    if (d.MB) in.mode = vslice("sb_rd", SW - 1, 1, SW);
   }
   stage = output_stage(ms, d, in, mul, "out_valid", "out_row", "out_c");
   s += stage.text;
@@ -636,8 +729,11 @@ std::vector<Port> ws_ports(const Dims& d) {
   };
   if (d.Q > 1) p.push_back({"w_chunk", true, d.QB, "chunk q (0.." + str(d.Q - 1) + ") of the block"});
   p.push_back({"w_b", true, d.C * d.BW,
-               "column j: lane l of B[n0+j][(k0/G+w_row)*G + q*L + l] at [(j*" + str(d.L) + "+l)*" + str(d.BB) +
-                   " +: " + str(d.BB) + "]"});
+               d.MB ? "column j at [j*" + str(d.BW) + " +: " + str(d.BW) +
+                          "]: lane l of B[n0+j][(k0/G_m+w_row)*G_m + q*L_m + l] at bit l*BITS_m of it, in the layout "
+                          "of the mode the rows using this bank run"
+                    : "column j: lane l of B[n0+j][(k0/G+w_row)*G + q*L + l] at [(j*" + str(d.L) + "+l)*" +
+                          str(d.BB) + " +: " + str(d.BB) + "]"});
   if (d.bs) p.push_back({"w_b_scale", true, d.C * 8, "column j: scale code of that B block, [j*8 +: 8]"});
   if (d.GBW)
     p.push_back({"w_gb", true, d.GBW,
@@ -650,9 +746,12 @@ std::vector<Port> ws_ports(const Dims& d) {
                "the row's final K tile: " + std::string(d.GAW || d.GBW ? "apply the tensor/channel scales, " : "") +
                    "out_last = 1"});
   p.push_back({"in_bank", true, 1, "weight bank this row multiplies with"});
+  if (d.MB) p.push_back({"in_mode", true, 1, "the row's mode (0: 8-bit, 1: narrow), the same on all its chunks"});
   p.push_back({"in_a", true, d.R * d.AW,
-               "PE row i: lane l of A[m][(k0/G+i)*G + q*L + l] at [(i*" + str(d.L) + "+l)*" + str(d.AB) + " +: " +
-                   str(d.AB) + "]"});
+               d.MB ? "PE row i at [i*" + str(d.AW) + " +: " + str(d.AW) +
+                          "]: lane l of A[m][(k0/G_m+i)*G_m + q*L_m + l] at bit l*BITS_m of it"
+                    : "PE row i: lane l of A[m][(k0/G+i)*G + q*L + l] at [(i*" + str(d.L) + "+l)*" + str(d.AB) +
+                          " +: " + str(d.AB) + "]"});
   if (d.as) p.push_back({"in_a_scale", true, d.R * 8, "PE row i: scale code of that A block, [i*8 +: 8]"});
   p.push_back({"in_psum", true, d.C * 32, "float32 partial sums C[m][n0+j] of the previous K tiles (+0.0 first)"});
   if (d.GAW) p.push_back({"in_ga", true, 32, "float32 " + std::string(d.ga == GScale::Channel ? "channel scale of A row m" : "tensor scale (decode gD) of A")});
@@ -664,7 +763,7 @@ std::vector<Port> ws_ports(const Dims& d) {
 
 std::string ws_top(ModuleSet& ms, const std::string& name, const std::string& array, const Dims& d, const ArrayTiming& t,
                    const Fp32Mul& mul, StageOut& stage) {
-  int D = t.ws_row_step(), CW = 4 + (d.Q > 1 ? d.QB : 0);
+  int D = t.ws_row_step(), CW = 4 + (d.Q > 1 ? d.QB : 0) + d.MB;
   std::string s = "// " + name + ": weight-stationary " + str(d.R) + " x " + str(d.C) +
                   " MAC array, fixed stream schedule (docs/array.md).\n";
   s += module_header(name, ws_ports(d));
@@ -678,6 +777,7 @@ std::string ws_top(ModuleSet& ms, const std::string& name, const std::string& ar
   } else {
     s += "\n  wire q_first = 1'b1;  // one chunk per group\n";
   }
+  if (d.MB) ctl = "{in_mode, " + ctl.substr(1);
   s += "  wire " + vrange(CW) + "ctl_in = " + ctl + ";\n";
   s += "\n  // Input skew: PE row i is " + str(D) + " * i cycles later (the partial-sum step), column j of in_psum j cycles.\n";
   std::string row_a, row_as, col_ps, ctl_end, ctl_tap;
@@ -723,10 +823,12 @@ std::string ws_top(ModuleSet& ms, const std::string& name, const std::string& ar
   if (d.C > 1) s += "  wire unused_bot_valid = &bot_valid[" + str(d.C - 2) + ":0];  // same timing as column C-1\n";
   // Side information of each row, delayed to the readout cycle.
   int DL = t.ws_out_delay() - t.out_stage - 1;
-  std::string side_src = "{in_last, in_bank}";
-  int SW = 2;
+  // Multi-format with scales: the row's mode too (bit 2), for the output stage.
+  bool side_mode = d.MB && (d.GAW || d.GBW);
+  std::string side_src = side_mode ? "{in_mode, in_last, in_bank}" : "{in_last, in_bank}";
+  int SW = side_mode ? 3 : 2;
   if (d.GAW) {
-    side_src = "{in_ga, in_last, in_bank}";
+    side_src = "{in_ga, " + side_src.substr(1);
     SW += 32;
   }
   std::string side;
@@ -740,7 +842,8 @@ std::string ws_top(ModuleSet& ms, const std::string& name, const std::string& ar
   in.tag = "rd_side[1]";
   in.tag_width = 1;
   in.apply = "rd_side[1]";
-  if (d.GAW) in.ga = "rd_side[33:2]";
+  if (d.GAW) in.ga = side_mode ? "rd_side[34:3]" : "rd_side[33:2]";
+  if (side_mode) in.mode = "rd_side[2]";
   if (d.GBW) {
     s += "\n  // B's tensor/channel scale per weight bank, written with the weights.\n";
     s += "  reg " + vrange(d.GBW) + "gb0;\n  reg " + vrange(d.GBW) + "gb1;\n";
@@ -756,15 +859,24 @@ std::string ws_top(ModuleSet& ms, const std::string& name, const std::string& ar
 
 }  // namespace
 
-ArrayTiming array_timing(const ArrayConfig& cfg, const PeInfo& pe, int mul_latency) {
+ArrayTiming array_timing(const ArrayConfig& cfg, const PeInfo& pe, int mul_latency, int mode) {
+  if (mode < 0 || mode >= pe_modes(pe))
+    throw std::invalid_argument("array_timing: mode " + std::to_string(mode) + " of a " +
+                                std::to_string(pe_modes(pe)) + "-mode PE");
   ArrayTiming t;
   t.dataflow = cfg.dataflow;
   t.rows = cfg.rows;
   t.cols = cfg.cols;
-  t.lanes = cfg.lanes;
-  t.group = cfg.group;
+  t.lanes = mode > 0 ? pe.mode[size_t(mode)].lanes : cfg.lanes;
+  t.group = mode > 0 ? pe.mode[size_t(mode)].group : cfg.group;
   t.pe_latency = pe.latency;
-  GScale ga = gscale_of(cfg.a), gb = gscale_of(cfg.b);
+  // The output stage is built for the scales of every mode and has the same
+  // depth in each (a mode without scales bypasses its multipliers).
+  GScale ga = GScale::None, gb = GScale::None;
+  for (int m = 0; m < pe_modes(pe); ++m) {
+    ga = wider(ga, gscale_of(mode_a(cfg, pe, m)));
+    gb = wider(gb, gscale_of(mode_b(cfg, pe, m)));
+  }
   int stages = (ga != GScale::None) + (gb != GScale::None);  // g = gA * gB only with both
   t.out_stage = stages * (mul_latency + 1);
   return t;
@@ -798,7 +910,9 @@ ArrayDesign emit_array(const ArrayConfig& cfg, const PeInfo& pe, const Fp32Mul& 
   a.mul_count = stage.muls;
   if (stage.latency != t.out_stage) throw std::logic_error("emit_array: output stage latency mismatch");
   std::string banner = "// Generated by macforge gen from config '" + cfg.name + "' (" + cfg.a_name + " x " +
-                       cfg.b_name + "). Do not edit.\n";
+                       cfg.b_name +
+                       (d.MB ? "; mode 1: " + pe.mode[1].a.name + " x " + pe.mode[1].b.name : std::string()) +
+                       "). Do not edit.\n";
   for (const auto& [mod, text] : ms.mods) {
     a.parts.push_back(mod);
     a.files.push_back({mod + ".v", banner + text});

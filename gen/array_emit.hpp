@@ -45,8 +45,12 @@ struct ArrayDesign {
 // hierarchy; docs/synthesis.md).
 std::string part_prefix(const std::string& config_name);
 
-// The schedule constants of a config with this PE (what emit_array uses).
-ArrayTiming array_timing(const ArrayConfig& cfg, const PeInfo& pe, int mul_latency = 0);
+// The schedule constants of a config with this PE (what emit_array uses), in
+// mode `mode` of a multi-format PE: that mode's lanes and group (so its chunks
+// nk and Q); rows, columns, LAT and the output stage S are the same in every
+// mode (S covers the tensor/channel scales of all modes; docs/array.md
+// section 6). Throws std::invalid_argument for a mode the PE lacks.
+ArrayTiming array_timing(const ArrayConfig& cfg, const PeInfo& pe, int mul_latency = 0, int mode = 0);
 
 // Emits the grid and top modules for a validated config and its PE.
 ArrayDesign emit_array(const ArrayConfig& cfg, const PeInfo& pe, const Fp32Mul& mul);

@@ -20,6 +20,7 @@ using BitVec = std::vector<uint32_t>;  // little-endian 32-bit words (Verilator'
 struct PortInputs {
   bool rst = false;
   bool in_valid = false, in_first = false, in_blk_last = false, in_last = false, in_bank = false;
+  bool in_mode = false;  // multi-format arrays: the mode of this chunk (docs/array.md)
   BitVec in_a, in_a_scale, in_b, in_b_scale, in_ga, in_gb, in_psum;
   bool w_valid = false, w_bank = false;
   uint32_t w_row = 0, w_chunk = 0;
@@ -68,6 +69,7 @@ BitVec get(const P& port) {
   struct has_##member<T, std::void_t<decltype(std::declval<T&>().member)>> \
       : std::true_type {};
 MF_HAS_PORT(in_first)
+MF_HAS_PORT(in_mode)
 MF_HAS_PORT(in_a_scale)
 MF_HAS_PORT(in_b)
 MF_HAS_PORT(in_b_scale)
@@ -97,6 +99,7 @@ void drive(T& top, const PortInputs& in) {
   top.in_last = in.in_last;
   put(top.in_a, in.in_a);
   MF_PUT_IF(in_first, uint64_t(in.in_first));
+  MF_PUT_IF(in_mode, uint64_t(in.in_mode));
   MF_PUT_IF(in_a_scale, in.in_a_scale);
   MF_PUT_IF(in_b, in.in_b);
   MF_PUT_IF(in_b_scale, in.in_b_scale);

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <random>
+#include <stdexcept>
 
 #include "numerics/dot.hpp"
 
@@ -52,82 +53,160 @@ int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 }  // namespace
 
-ArrayHost::ArrayHost(const gen::ArrayConfig& cfg, const gen::ArrayTiming& timing)
-    : cfg_(cfg), t_(timing), gsa_(gen::gscale_of(cfg.a)), gsb_(gen::gscale_of(cfg.b)) {}
+ArrayHost::ArrayHost(const gen::ArrayConfig& cfg, const gen::PeInfo& pe) : cfg_(cfg), df_(cfg.dataflow) {
+  int n = pe.mode.size() >= 2 ? 2 : 1;
+  for (int m = 0; m < n; ++m) {
+    Mode md;
+    md.a = m ? pe.mode[1].a : cfg.a;
+    md.b = m ? pe.mode[1].b : cfg.b;
+    md.t = gen::array_timing(cfg, pe, 0, m);
+    md.accum = cfg.accum;
+    md.accum.lanes = md.t.lanes;
+    mode_.push_back(md);
+  }
+  AW_ = n > 1 ? pe.a_port_bits : cfg.lanes * cfg.a.elem.bits;
+  BW_ = n > 1 ? pe.b_port_bits : cfg.lanes * cfg.b.elem.bits;
+}
 
 void ArrayHost::error(const std::string& msg) {
   if (errors_.size() < 20) errors_.push_back(msg);
   else if (errors_.size() == 20) errors_.push_back("... (more errors)");
 }
 
-uint32_t ArrayHost::a_code(int64_t m, int64_t k) const {
-  return (m < M_ && k < K_) ? A_->code(size_t(m), size_t(k)) : 0u;
+uint32_t ArrayHost::a_code(const JobState& j, int64_t m, int64_t k) const {
+  return (m < j.M && k < j.K) ? j.A->code(size_t(m), size_t(k)) : 0u;
 }
-uint32_t ArrayHost::b_code(int64_t n, int64_t k) const {
-  return (n < N_ && k < K_) ? B_->code(size_t(n), size_t(k)) : 0u;
+uint32_t ArrayHost::b_code(const JobState& j, int64_t n, int64_t k) const {
+  return (n < j.N && k < j.K) ? j.B->code(size_t(n), size_t(k)) : 0u;
 }
-uint32_t ArrayHost::a_scale(int64_t m, int64_t k) const {
-  if (m >= M_ || k >= K_) return pad_scale(A_->fmt);
-  return A_->scale_code(size_t(m), size_t(k) / A_->block_len());
+uint32_t ArrayHost::a_scale(const JobState& j, int64_t m, int64_t k) const {
+  if (m >= j.M || k >= j.K) return pad_scale(j.A->fmt);
+  return j.A->scale_code(size_t(m), size_t(k) / j.A->block_len());
 }
-uint32_t ArrayHost::b_scale(int64_t n, int64_t k) const {
-  if (n >= N_ || k >= K_) return pad_scale(B_->fmt);
-  return B_->scale_code(size_t(n), size_t(k) / B_->block_len());
+uint32_t ArrayHost::b_scale(const JobState& j, int64_t n, int64_t k) const {
+  if (n >= j.N || k >= j.K) return pad_scale(j.B->fmt);
+  return j.B->scale_code(size_t(n), size_t(k) / j.B->block_len());
 }
-float ArrayHost::ga(int64_t m) const {
-  if (A_->fmt.has_tensor_scale()) return A_->tensor_gd;
-  return m < M_ ? A_->channel_scale(size_t(m)) : 1.0f;
+float ArrayHost::ga(const JobState& j, int64_t m) const {
+  if (j.A->fmt.has_tensor_scale()) return j.A->tensor_gd;
+  return m < j.M ? j.A->channel_scale(size_t(m)) : 1.0f;
 }
-float ArrayHost::gb(int64_t n) const {
-  if (B_->fmt.has_tensor_scale()) return B_->tensor_gd;
-  return n < N_ ? B_->channel_scale(size_t(n)) : 1.0f;
+float ArrayHost::gb(const JobState& j, int64_t n) const {
+  if (j.B->fmt.has_tensor_scale()) return j.B->tensor_gd;
+  return n < j.N ? j.B->channel_scale(size_t(n)) : 1.0f;
 }
 
-void ArrayHost::start(const QMatrix& A, const QMatrix& B, unsigned bubble_seed) {
-  A_ = &A;
-  B_ = &B;
-  M_ = int64_t(A.rows);
-  N_ = int64_t(B.rows);
-  K_ = int64_t(A.cols);
-  ref_ = gemm(A, B, cfg_.accum);
+void ArrayHost::start(const QMatrix& A, const QMatrix& B, unsigned bubble_seed, int mode) {
+  start(std::vector<Job>{{&A, &B, mode}}, bubble_seed);
+}
+
+void ArrayHost::start(const std::vector<Job>& jobs, unsigned bubble_seed) {
   expect_.clear();
   errors_.clear();
   checked_ = 0;
-  if (t_.dataflow == gen::Dataflow::OutputStationary) {
-    nk_ = t_.chunks(K_);
-    tiles_n_ = ceil_div(N_, t_.cols);
-    tiles_ = ceil_div(M_, t_.rows) * tiles_n_;
-    // Tiles every max(nk, R, C) cycles, or with bubbles: chunks 0..2 idle
-    // cycles apart, in_last cycles still max(R, C) apart.
-    int64_t interval = std::max<int64_t>(nk_, t_.os_issue_interval()), at = 0, prev_last = 0;
-    std::mt19937 rng(bubble_seed);
-    std::uniform_int_distribution<int> gap(0, 2);
-    os_chunk_.clear();
-    for (int64_t tile = 0; tile < tiles_; ++tile)
-      for (int64_t c = 0; c < nk_; ++c) {
-        if (!bubble_seed) {
-          at = tile * interval + c;
-        } else {
-          if (tile > 0 || c > 0) at += 1 + (c > 0 ? gap(rng) : 0);
-          if (c == nk_ - 1 && tile > 0) at = std::max(at, prev_last + t_.os_issue_interval());
-        }
-        os_chunk_[at] = {tile, c};
-        if (c < nk_ - 1) continue;
-        prev_last = at;
-        for (int i = 0; i < t_.rows; ++i) expect_[at + t_.os_row_delay(i)] = {tile, i};
-      }
-    cycles_ = bubble_seed ? expect_.rbegin()->first + 1 : t_.os_gemm_cycles(tiles_, K_);
-  } else {
-    plan_ = gen::ws_plan(t_, M_, N_, K_);
-    int64_t q = t_.chunks_per_group();
-    for (size_t s = 0; s < plan_.stream.size(); ++s)
-      for (int64_t m = 0; m < M_; ++m) expect_[plan_.stream[s] + m * q + q - 1 + t_.ws_out_delay()] = {int64_t(s), int(m)};
-    psum_.assign(size_t(M_), std::vector<uint32_t>(size_t(t_.cols), 0u));
-    cycles_ = plan_.cycles();
+  jobs_.clear();
+  for (const Job& jb : jobs) {
+    if (jb.mode < 0 || jb.mode >= modes()) throw std::invalid_argument("ArrayHost: no mode " + std::to_string(jb.mode));
+    const Mode& md = mode_[size_t(jb.mode)];
+    if (jb.A->fmt.name != md.a.name || jb.B->fmt.name != md.b.name)
+      throw std::invalid_argument("ArrayHost: mode " + std::to_string(jb.mode) + " runs " + md.a.name + " x " +
+                                  md.b.name + ", not " + jb.A->fmt.name + " x " + jb.B->fmt.name);
+    JobState j;
+    j.A = jb.A;
+    j.B = jb.B;
+    j.mode = jb.mode;
+    j.M = int64_t(jb.A->rows);
+    j.N = int64_t(jb.B->rows);
+    j.K = int64_t(jb.A->cols);
+    j.gsa = gen::gscale_of(md.a);
+    j.gsb = gen::gscale_of(md.b);
+    // The mode's own single-format reference: its formats, its lanes.
+    j.ref = gemm(*jb.A, *jb.B, md.accum);
+    jobs_.push_back(std::move(j));
   }
-  if (expect_.rbegin()->first + 1 != cycles_)
-    error("schedule: last expected output at cycle " + std::to_string(expect_.rbegin()->first) +
-          " but the closed form gives " + std::to_string(cycles_) + " cycles");
+  if (df_ == gen::Dataflow::OutputStationary) os_plan(bubble_seed);
+  else ws_plan_jobs();
+}
+
+void ArrayHost::os_plan(unsigned bubble_seed) {
+  // Tiles every max(nk, R, C) cycles, or with bubbles: chunks 0..2 idle
+  // cycles apart, in_last cycles still max(R, C) apart. Across GEMMs the same
+  // rule: a tile's first chunk follows the previous tile's last one, and its
+  // in_last is at least max(R, C) after the previous in_last.
+  const gen::ArrayTiming& t0 = timing(0);
+  int64_t issue = t0.os_issue_interval(), at = -1, prev_last = -1;
+  std::mt19937 rng(bubble_seed);
+  std::uniform_int_distribution<int> gap(0, 2);
+  os_chunk_.clear();
+  for (size_t jn = 0; jn < jobs_.size(); ++jn) {
+    JobState& j = jobs_[jn];
+    const gen::ArrayTiming& t = timing(j.mode);
+    j.nk = t.chunks(j.K);
+    j.tiles_n = ceil_div(j.N, t.cols);
+    j.tiles = ceil_div(j.M, t.rows) * j.tiles_n;
+    for (int64_t tile = 0; tile < j.tiles; ++tile)
+      for (int64_t c = 0; c < j.nk; ++c) {
+        if (c == 0) {
+          at = prev_last < 0 ? 0 : std::max(at + 1, prev_last + issue - (j.nk - 1));
+          if (bubble_seed && prev_last >= 0) at = std::max(at, prev_last + 1 + gap(rng));
+        } else {
+          at += 1 + (bubble_seed ? gap(rng) : 0);
+        }
+        if (c == j.nk - 1 && prev_last >= 0) at = std::max(at, prev_last + issue);
+        os_chunk_[at] = {jn, tile, c};
+        if (c < j.nk - 1) continue;
+        prev_last = at;
+        for (int i = 0; i < t.rows; ++i) expect_[at + t.os_row_delay(i)] = {jn, tile, i};
+      }
+  }
+  cycles_ = expect_.rbegin()->first + 1;
+  if (!bubble_seed && jobs_.size() == 1 && timing(jobs_[0].mode).os_gemm_cycles(jobs_[0].tiles, jobs_[0].K) != cycles_)
+    error("schedule: last expected output at cycle " + std::to_string(cycles_ - 1) + " but the closed form gives " +
+          std::to_string(timing(jobs_[0].mode).os_gemm_cycles(jobs_[0].tiles, jobs_[0].K)) + " cycles");
+}
+
+void ArrayHost::ws_plan_jobs() {
+  passes_.clear();
+  for (size_t jn = 0; jn < jobs_.size(); ++jn) {
+    JobState& j = jobs_[jn];
+    const gen::ArrayTiming& t = timing(j.mode);
+    j.plan = gen::ws_plan(t, j.M, j.N, j.K);
+    int64_t rq = int64_t(t.rows) * t.chunks_per_group(), mq = j.M * t.chunks_per_group();
+    // Shift the job's plan (its own rules are shift-invariant) past the
+    // previous passes: one write port, one stream port, and a bank is
+    // rewritten only after the last read of the pass two before.
+    int64_t shift = 0;
+    if (!passes_.empty()) {
+      const Pass& p = passes_.back();
+      const JobState& pj = jobs_[p.job];
+      const gen::ArrayTiming& pt = timing(pj.mode);
+      int64_t pq = pt.chunks_per_group();
+      shift = std::max(shift, p.write + int64_t(pt.rows) * pq - j.plan.write[0]);
+      shift = std::max(shift, p.stream + pj.M * pq - j.plan.stream[0]);
+      for (size_t s = 0; s < 2 && s < j.plan.write.size(); ++s) {
+        size_t g = passes_.size() + s;
+        if (g < 2 || g - 2 >= passes_.size()) continue;
+        const Pass& o = passes_[g - 2];
+        const JobState& oj = jobs_[o.job];
+        int64_t oq = timing(oj.mode).chunks_per_group();
+        shift = std::max(shift, t.ws_last_read(o.stream + oj.M * oq - 1) - j.plan.write[s]);
+      }
+    }
+    j.shift = shift;
+    for (size_t s = 0; s < j.plan.write.size(); ++s) {
+      passes_.push_back({jn, int64_t(s), j.plan.write[s] + shift, j.plan.stream[s] + shift, passes_.size() % 2 == 1});
+      for (int64_t m = 0; m < j.M; ++m)
+        expect_[passes_.back().stream + m * t.chunks_per_group() + t.chunks_per_group() - 1 + t.ws_out_delay()] = {
+            jn, int64_t(s), int(m)};
+    }
+    (void)rq;
+    (void)mq;
+    j.psum.assign(size_t(j.M), std::vector<uint32_t>(size_t(t.cols), 0u));
+  }
+  cycles_ = expect_.rbegin()->first + 1;
+  if (jobs_.size() == 1 && jobs_[0].plan.cycles() != cycles_)
+    error("schedule: last expected output at cycle " + std::to_string(cycles_ - 1) + " but the closed form gives " +
+          std::to_string(jobs_[0].plan.cycles()) + " cycles");
 }
 
 void ArrayHost::inputs(int64_t cycle, Inputs& in) {
@@ -135,80 +214,90 @@ void ArrayHost::inputs(int64_t cycle, Inputs& in) {
   for (BitVec* v : {&in.in_a, &in.in_a_scale, &in.in_b, &in.in_b_scale, &in.in_ga, &in.in_gb, &in.in_psum, &in.w_b,
                     &in.w_b_scale, &in.w_gb})
     std::fill(v->begin(), v->end(), 0u);
-  in.rst = in.in_valid = in.in_first = in.in_blk_last = in.in_last = in.in_bank = false;
+  in.rst = in.in_valid = in.in_first = in.in_blk_last = in.in_last = in.in_bank = in.in_mode = false;
   in.w_valid = in.w_bank = false;
   in.w_row = in.w_chunk = 0;
-  if (t_.dataflow == gen::Dataflow::OutputStationary) os_inputs(cycle, in);
+  if (df_ == gen::Dataflow::OutputStationary) os_inputs(cycle, in);
   else ws_inputs(cycle, in);
 }
 
 void ArrayHost::os_inputs(int64_t cycle, Inputs& in) {
   auto it = os_chunk_.find(cycle);
   if (it == os_chunk_.end()) return;
-  int64_t tile = it->second.first, c = it->second.second;
-  int R = t_.rows, C = t_.cols, L = t_.lanes;
-  int ab = cfg_.a.elem.bits, bb = cfg_.b.elem.bits;
-  int64_t m0 = (tile / tiles_n_) * R, n0 = (tile % tiles_n_) * C, k0 = c * L;
+  const JobState& j = jobs_[it->second.job];
+  const Mode& md = mode_[size_t(j.mode)];
+  const gen::ArrayTiming& t = md.t;
+  int64_t tile = it->second.tile, c = it->second.c;
+  int R = t.rows, C = t.cols, L = t.lanes;
+  int ab = md.a.elem.bits, bb = md.b.elem.bits;
+  int64_t m0 = (tile / j.tiles_n) * R, n0 = (tile % j.tiles_n) * C, k0 = c * L;
   in.in_valid = true;
+  in.in_mode = j.mode != 0;
   in.in_first = c == 0;
-  in.in_blk_last = t_.blk_last(c, K_);
-  in.in_last = c == nk_ - 1;
+  in.in_blk_last = t.blk_last(c, j.K);
+  in.in_last = c == j.nk - 1;
   for (int i = 0; i < R; ++i) {
-    for (int l = 0; l < L; ++l) set_bits(in.in_a, (i * L + l) * ab, ab, a_code(m0 + i, k0 + l));
-    if (A_->fmt.has_block_scale()) set_bits(in.in_a_scale, i * 8, 8, a_scale(m0 + i, k0));
-    if (gsa_ == gen::GScale::Channel) set_bits(in.in_ga, i * 32, 32, f32_bits(ga(m0 + i)));
+    for (int l = 0; l < L; ++l) set_bits(in.in_a, i * AW_ + l * ab, ab, a_code(j, m0 + i, k0 + l));
+    if (j.A->fmt.has_block_scale()) set_bits(in.in_a_scale, i * 8, 8, a_scale(j, m0 + i, k0));
+    if (j.gsa == gen::GScale::Channel) set_bits(in.in_ga, i * 32, 32, f32_bits(ga(j, m0 + i)));
   }
-  if (gsa_ == gen::GScale::Tensor) set_bits(in.in_ga, 0, 32, f32_bits(ga(0)));
-  for (int j = 0; j < C; ++j) {
-    for (int l = 0; l < L; ++l) set_bits(in.in_b, (j * L + l) * bb, bb, b_code(n0 + j, k0 + l));
-    if (B_->fmt.has_block_scale()) set_bits(in.in_b_scale, j * 8, 8, b_scale(n0 + j, k0));
-    if (gsb_ == gen::GScale::Channel) set_bits(in.in_gb, j * 32, 32, f32_bits(gb(n0 + j)));
+  if (j.gsa == gen::GScale::Tensor) set_bits(in.in_ga, 0, 32, f32_bits(ga(j, 0)));
+  for (int jj = 0; jj < C; ++jj) {
+    for (int l = 0; l < L; ++l) set_bits(in.in_b, jj * BW_ + l * bb, bb, b_code(j, n0 + jj, k0 + l));
+    if (j.B->fmt.has_block_scale()) set_bits(in.in_b_scale, jj * 8, 8, b_scale(j, n0 + jj, k0));
+    if (j.gsb == gen::GScale::Channel) set_bits(in.in_gb, jj * 32, 32, f32_bits(gb(j, n0 + jj)));
   }
-  if (gsb_ == gen::GScale::Tensor) set_bits(in.in_gb, 0, 32, f32_bits(gb(0)));
+  if (j.gsb == gen::GScale::Tensor) set_bits(in.in_gb, 0, 32, f32_bits(gb(j, 0)));
 }
 
 void ArrayHost::ws_inputs(int64_t cycle, Inputs& in) {
-  int R = t_.rows, C = t_.cols, L = t_.lanes, G = t_.group;
-  int64_t Q = t_.chunks_per_group(), RQ = R * Q, MQ = M_ * Q;
-  int ab = cfg_.a.elem.bits, bb = cfg_.b.elem.bits;
-  for (size_t s = 0; s < plan_.write.size(); ++s) {
-    int64_t n0 = int64_t(s) / plan_.k_tiles * C, kt = int64_t(s) % plan_.k_tiles;
-    int64_t w = cycle - plan_.write[s];
+  for (const Pass& p : passes_) {
+    if (cycle < p.write && cycle < p.stream) break;  // passes are in time order
+    const JobState& j = jobs_[p.job];
+    const Mode& md = mode_[size_t(j.mode)];
+    const gen::ArrayTiming& t = md.t;
+    int R = t.rows, C = t.cols, L = t.lanes, G = t.group;
+    int64_t Q = t.chunks_per_group(), RQ = R * Q, MQ = j.M * Q;
+    int ab = md.a.elem.bits, bb = md.b.elem.bits;
+    int64_t n0 = p.s / j.plan.k_tiles * C, kt = p.s % j.plan.k_tiles;
+    int64_t w = cycle - p.write;
     if (w >= 0 && w < RQ) {
       int i = int(w / Q), q = int(w % Q);
       int64_t kb = (kt * R + i) * G, k0 = kb + q * L;
       in.w_valid = true;
-      in.w_bank = s % 2;
+      in.w_bank = p.bank;
       in.w_row = uint32_t(i);
       in.w_chunk = uint32_t(q);
-      for (int j = 0; j < C; ++j) {
-        for (int l = 0; l < L; ++l) set_bits(in.w_b, (j * L + l) * bb, bb, b_code(n0 + j, k0 + l));
-        if (B_->fmt.has_block_scale()) set_bits(in.w_b_scale, j * 8, 8, b_scale(n0 + j, kb));
-        if (gsb_ == gen::GScale::Channel) set_bits(in.w_gb, j * 32, 32, f32_bits(gb(n0 + j)));
+      for (int jj = 0; jj < C; ++jj) {
+        for (int l = 0; l < L; ++l) set_bits(in.w_b, jj * BW_ + l * bb, bb, b_code(j, n0 + jj, k0 + l));
+        if (j.B->fmt.has_block_scale()) set_bits(in.w_b_scale, jj * 8, 8, b_scale(j, n0 + jj, kb));
+        if (j.gsb == gen::GScale::Channel) set_bits(in.w_gb, jj * 32, 32, f32_bits(gb(j, n0 + jj)));
       }
-      if (gsb_ == gen::GScale::Tensor) set_bits(in.w_gb, 0, 32, f32_bits(gb(0)));
+      if (j.gsb == gen::GScale::Tensor) set_bits(in.w_gb, 0, 32, f32_bits(gb(j, 0)));
     }
-    int64_t st = cycle - plan_.stream[s];
+    int64_t st = cycle - p.stream;
     if (st >= 0 && st < MQ) {
       int64_t m = st / Q;
       int q = int(st % Q);
       in.in_valid = true;
+      in.in_mode = j.mode != 0;
       in.in_blk_last = q == Q - 1;
-      in.in_last = kt == plan_.k_tiles - 1;
-      in.in_bank = s % 2;
+      in.in_last = kt == j.plan.k_tiles - 1;
+      in.in_bank = p.bank;
       for (int i = 0; i < R; ++i) {
         int64_t kb = (kt * R + i) * G, k0 = kb + q * L;
-        for (int l = 0; l < L; ++l) set_bits(in.in_a, (i * L + l) * ab, ab, a_code(m, k0 + l));
-        if (A_->fmt.has_block_scale()) set_bits(in.in_a_scale, i * 8, 8, a_scale(m, kb));
+        for (int l = 0; l < L; ++l) set_bits(in.in_a, i * AW_ + l * ab, ab, a_code(j, m, k0 + l));
+        if (j.A->fmt.has_block_scale()) set_bits(in.in_a_scale, i * 8, 8, a_scale(j, m, kb));
       }
-      if (gsa_ != gen::GScale::None) set_bits(in.in_ga, 0, 32, f32_bits(ga(m)));
-      for (int j = 0; j < C; ++j) set_bits(in.in_psum, j * 32, 32, kt == 0 ? 0u : psum_[size_t(m)][size_t(j)]);
+      if (j.gsa != gen::GScale::None) set_bits(in.in_ga, 0, 32, f32_bits(ga(j, m)));
+      for (int jj = 0; jj < C; ++jj)
+        set_bits(in.in_psum, jj * 32, 32, kt == 0 ? 0u : j.psum[size_t(m)][size_t(jj)]);
     }
   }
 }
 
-void ArrayHost::compare(int64_t m, int64_t n, uint32_t got, const std::string& where) {
-  uint32_t want = f32_bits(ref_[size_t(m * N_ + n)]);
+void ArrayHost::compare(const JobState& j, int64_t m, int64_t n, uint32_t got, const std::string& where) {
+  uint32_t want = f32_bits(j.ref[size_t(m * j.N + n)]);
   static const bool trace = std::getenv("MF_TB_TRACE") != nullptr;  // print every comparison
   if (trace)
     std::fprintf(stderr, "%s C[%lld][%lld] got %08x want %08x\n", where.c_str(), (long long)m, (long long)n, got,
@@ -231,38 +320,45 @@ void ArrayHost::outputs(int64_t cycle, const Outputs& out) {
     expect_.erase(it);
     return;
   }
-  if (t_.dataflow == gen::Dataflow::OutputStationary) os_output(cycle, out, it->second);
+  if (df_ == gen::Dataflow::OutputStationary) os_output(cycle, out, it->second);
   else ws_output(cycle, out, it->second);
   expect_.erase(it);
 }
 
 void ArrayHost::os_output(int64_t cycle, const Outputs& out, const Expect& e) {
-  std::string where = "cycle " + std::to_string(cycle) + " tile " + std::to_string(e.tile) + " row " +
+  const JobState& j = jobs_[e.job];
+  const gen::ArrayTiming& t = timing(j.mode);
+  std::string where = "cycle " + std::to_string(cycle) + (jobs_.size() > 1 ? " GEMM " + std::to_string(e.job) : "") +
+                      " (mode " + std::to_string(j.mode) + ") tile " + std::to_string(e.tile) + " row " +
                       std::to_string(e.row);
   if (int(out.out_row) != e.row) error(where + ": out_row " + std::to_string(out.out_row));
-  int64_t m = (e.tile / tiles_n_) * t_.rows + e.row, n0 = (e.tile % tiles_n_) * t_.cols;
-  if (m >= M_) return;
-  for (int j = 0; j < t_.cols && n0 + j < N_; ++j)
-    compare(m, n0 + j, uint32_t(get_bits(out.out_c, j * 32, 32)), where);
+  int64_t m = (e.tile / j.tiles_n) * t.rows + e.row, n0 = (e.tile % j.tiles_n) * t.cols;
+  if (m >= j.M) return;
+  for (int jj = 0; jj < t.cols && n0 + jj < j.N; ++jj)
+    compare(j, m, n0 + jj, uint32_t(get_bits(out.out_c, jj * 32, 32)), where);
 }
 
 void ArrayHost::ws_output(int64_t cycle, const Outputs& out, const Expect& e) {
-  int64_t kt = e.tile % plan_.k_tiles, n0 = e.tile / plan_.k_tiles * t_.cols;
-  bool final = kt == plan_.k_tiles - 1;
-  std::string where = "cycle " + std::to_string(cycle) + " pass " + std::to_string(e.tile) + " row " +
+  JobState& j = jobs_[e.job];
+  const gen::ArrayTiming& t = timing(j.mode);
+  int64_t kt = e.tile % j.plan.k_tiles, n0 = e.tile / j.plan.k_tiles * t.cols;
+  bool final = kt == j.plan.k_tiles - 1;
+  std::string where = "cycle " + std::to_string(cycle) + (jobs_.size() > 1 ? " GEMM " + std::to_string(e.job) : "") +
+                      " (mode " + std::to_string(j.mode) + ") pass " + std::to_string(e.tile) + " row " +
                       std::to_string(e.row);
   if (out.out_last != final) error(where + ": out_last " + std::to_string(out.out_last));
-  for (int j = 0; j < t_.cols; ++j) {
-    uint32_t v = uint32_t(get_bits(out.out_c, j * 32, 32));
-    psum_[size_t(e.row)][size_t(j)] = v;
-    if (final && n0 + j < N_) compare(e.row, n0 + j, v, where);
+  for (int jj = 0; jj < t.cols; ++jj) {
+    uint32_t v = uint32_t(get_bits(out.out_c, jj * 32, 32));
+    j.psum[size_t(e.row)][size_t(jj)] = v;
+    if (final && n0 + jj < j.N) compare(j, e.row, n0 + jj, v, where);
   }
 }
 
 void ArrayHost::finish() {
   for (const auto& kv : expect_)
-    error("cycle " + std::to_string(kv.first) + ": expected output never checked (tile/pass " +
-          std::to_string(kv.second.tile) + ", row " + std::to_string(kv.second.row) + ")");
+    error("cycle " + std::to_string(kv.first) + ": expected output never checked (GEMM " +
+          std::to_string(kv.second.job) + ", tile/pass " + std::to_string(kv.second.tile) + ", row " +
+          std::to_string(kv.second.row) + ")");
   expect_.clear();
 }
 

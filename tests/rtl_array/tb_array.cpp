@@ -1,7 +1,11 @@
 // Verilator testbench of one generated array (compiled once per test config,
 // with MF_VTOP / MF_VTOP_HEADER naming the verilated top and MF_CONFIG its
 // YAML): random GEMMs with odd sizes, driven by ArrayHost through the fixed
-// schedule and checked bit for bit against numerics gemm().
+// schedule and checked bit for bit against numerics gemm(). A multi-format
+// array (pe.modes) runs each mode alone once, then sequences of three GEMMs
+// back to back whose modes alternate (0, 1, 0 or 1, 0, 1) with no drain
+// between them, each checked against the single-format reference of its
+// mode's formats.
 //
 //   tb_NAME [--cases N] [--seed S]    random GEMMs (exit 0 when all match)
 //   tb_NAME --bench M N K [--reps R]  simulation speed: cycles/s and MAC/s
@@ -91,8 +95,8 @@ struct Case {
 // One GEMM; returns its cycle count and adds the seconds spent in the cycle
 // loop (the model and the host, not the reference gemm()) to `seconds`.
 template <typename T>
-int64_t run(T& top, ArrayHost& host, const QMatrix& A, const QMatrix& B, double& seconds, unsigned bubbles = 0) {
-  host.start(A, B, bubbles);
+int64_t run(T& top, ArrayHost& host, const std::vector<Job>& jobs, double& seconds, unsigned bubbles = 0) {
+  host.start(jobs, bubbles);
   reset(top);
   Inputs in;
   Outputs out;
@@ -137,21 +141,28 @@ int main(int argc, char** argv) {
   }
   gen::ArrayConfig cfg = gen::load_config(MF_CONFIG);
   gen::PeInfo pe = gen::pe_info(gen::pe_spec(cfg));
-  gen::ArrayTiming timing = gen::array_timing(cfg, pe);
-  ArrayHost host(cfg, timing);
+  ArrayHost host(cfg, pe);
   MF_VTOP top;
   std::mt19937 rng(seed);
-  Rule ra = cfg.a.default_rule, rb = cfg.b.default_rule;
-  bool finite_only = ra == Rule::Nv || rb == Rule::Nv;
+  const int modes = host.modes();
+  bool finite_only = false;
+  for (int m = 0; m < modes; ++m)
+    finite_only = finite_only || host.a_format(m).default_rule == Rule::Nv || host.b_format(m).default_rule == Rule::Nv;
   int R = cfg.rows, C = cfg.cols, G = cfg.group;
+  // Random operands of one GEMM, quantized in mode m's formats.
+  auto operands = [&](size_t M, size_t N, size_t K, Style style, int m) {
+    const BlockFormat &fa = host.a_format(m), &fb = host.b_format(m);
+    int g = host.timing(m).group;
+    auto xa = random_matrix(rng, M, K, g, style, finite_only);
+    auto xb = random_matrix(rng, N, K, g, style, finite_only);
+    return std::make_pair(quantize(fa, fa.default_rule, xa.data(), M, K), quantize(fb, fb.default_rule, xb.data(), N, K));
+  };
 
   if (bench) {
-    auto xa = random_matrix(rng, bM, bK, G, Style::Normal, finite_only);
-    auto xb = random_matrix(rng, bN, bK, G, Style::Normal, finite_only);
-    QMatrix A = quantize(cfg.a, ra, xa.data(), bM, bK), B = quantize(cfg.b, rb, xb.data(), bN, bK);
+    auto [A, B] = operands(bM, bN, bK, Style::Normal, 0);
     int64_t cyc = 0;
     double sec = 0;
-    for (int r = 0; r < reps; ++r) cyc += run(top, host, A, B, sec);
+    for (int r = 0; r < reps; ++r) cyc += run(top, host, {{&A, &B, 0}}, sec);
     double macs = double(bM) * double(bN) * double(bK) * reps;
     std::printf("{\"config\": \"%s\", \"M\": %zu, \"N\": %zu, \"K\": %zu, \"cycles\": %lld, \"seconds\": %.3f, "
                 "\"cycles_per_s\": %.0f, \"mac_per_s\": %.0f, \"ok\": %s}\n",
@@ -182,32 +193,54 @@ int main(int argc, char** argv) {
   plan.resize(size_t(std::max(cases, 1)));
   int failed = 0;
   int64_t checked = 0, cycles = 0;
+  int64_t gemms = 0;
   for (size_t k = 0; k < plan.size(); ++k) {
     const Case& c = plan[k];
     // Every third OS GEMM with random idle cycles inside its tiles.
     unsigned bubbles = cfg.dataflow == gen::Dataflow::OutputStationary && k % 3 == 2 ? seed * 1000 + unsigned(k) : 0;
-    auto xa = random_matrix(rng, c.M, c.K, G, c.style, finite_only);
-    auto xb = random_matrix(rng, c.N, c.K, G, c.style, finite_only);
-    QMatrix A = quantize(cfg.a, ra, xa.data(), c.M, c.K), B = quantize(cfg.b, rb, xb.data(), c.N, c.K);
+    // Single-format: one GEMM. Multi-format: each mode alone first (the closed
+    // forms are checked on single GEMMs), then three back to back, alternating.
+    std::vector<int> seq = {0};
+    if (modes > 1) seq = k < 2 ? std::vector<int>{int(k)} : std::vector<int>{int(k % 2), int(1 - k % 2), int(k % 2)};
+    std::vector<std::pair<QMatrix, QMatrix>> ops;
+    ops.reserve(seq.size());
+    std::vector<Job> jobs;
+    std::string desc;
+    size_t expect_checked = 0;
+    for (size_t q = 0; q < seq.size(); ++q) {
+      // The later GEMMs of a sequence vary the shape (so tile counts differ).
+      Case cq = c;
+      if (q > 0) {
+        cq.M = size_t(std::max<int>(1, int(c.M) + int(q) * 2 - 3));
+        cq.K = c.K + q * 5;
+      }
+      ops.push_back(operands(cq.M, cq.N, cq.K, cq.style, seq[q]));
+      jobs.push_back({&ops.back().first, &ops.back().second, seq[q]});
+      desc += (q ? ", " : "") + fmt_shape(cq) + (modes > 1 ? " mode " + std::to_string(seq[q]) : "");
+      expect_checked += cq.M * cq.N;
+    }
     double sec = 0;
-    cycles += run(top, host, A, B, sec, bubbles);
+    cycles += run(top, host, jobs, sec, bubbles);
+    gemms += int64_t(jobs.size());
     checked += host.checked();
     if (!host.errors().empty()) {
       ++failed;
-      std::cerr << cfg.name << " GEMM " << fmt_shape(c) << style_name(c.style) << (bubbles ? " (bubbles)" : "")
-                << ": " << host.errors().size()
-                << " error(s)\n";
+      std::cerr << cfg.name << " GEMM " << desc << style_name(c.style) << (bubbles ? " (bubbles)" : "") << ": "
+                << host.errors().size() << " error(s)\n";
       for (const std::string& e : host.errors()) std::cerr << "  " << e << "\n";
     }
-    if (host.checked() != int64_t(c.M * c.N) && host.errors().empty()) {
+    if (host.checked() != int64_t(expect_checked) && host.errors().empty()) {
       ++failed;
-      std::cerr << cfg.name << " GEMM " << fmt_shape(c) << ": checked " << host.checked() << " of " << c.M * c.N
+      std::cerr << cfg.name << " GEMM " << desc << ": checked " << host.checked() << " of " << expect_checked
                 << " outputs\n";
     }
   }
   top.final();
-  std::cout << cfg.name << ": " << plan.size() - size_t(failed) << "/" << plan.size() << " GEMMs bit-exact, " << checked
-            << " outputs, " << cycles << " cycles (" << gen::dataflow_name(cfg.dataflow) << ", " << cfg.a_name
-            << " x " << cfg.b_name << ", " << R << "x" << C << ", L=" << cfg.lanes << ", LAT=" << pe.latency << ")\n";
+  std::cout << cfg.name << ": " << plan.size() - size_t(failed) << "/" << plan.size() << " runs (" << gemms
+            << " GEMMs) bit-exact, " << checked << " outputs, " << cycles << " cycles ("
+            << gen::dataflow_name(cfg.dataflow) << ", " << cfg.a_name << " x " << cfg.b_name;
+  if (modes > 1)
+    std::cout << "; mode 1 " << host.a_format(1).name << " x " << host.b_format(1).name << ", L1=" << host.timing(1).lanes;
+  std::cout << ", " << R << "x" << C << ", L=" << cfg.lanes << ", LAT=" << pe.latency << ")\n";
   return failed ? 1 : 0;
 }
