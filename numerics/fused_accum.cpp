@@ -51,6 +51,9 @@ float round_acc(i128 sig, int exp, int mbits, Rounding r) {
   int lsb = std::max(top - mbits, -126 - mbits);
   int shift = lsb - exp;
   u128 q = shift <= 0 ? mag << -shift : shift_round(mag, shift, r);
+  // Underflow to zero gives +0, as MMA-Sim's trunc does (unreachable with
+  // fp8 inputs: their products stay far above 2^-126).
+  if (q == 0) return 0.0f;
   // q < 2^(mbits+2): exact in a double; a round-up to 2^128 becomes Inf.
   float v = float(std::ldexp(double(uint64_t(q)), lsb));
   return neg ? -v : v;

@@ -67,7 +67,8 @@ float fused_dot(const QMatrix& A, size_t m, const QMatrix& B, size_t n, const Fu
 std::vector<float> fused_gemm(const QMatrix& A, const QMatrix& B, const FusedSpec& f);
 
 // Rounds sig * 2^exp (exact) to a float32-range value with `mbits` mantissa
-// bits (subnormal quantum 2^(-126-mbits)), RZ or RNE; beyond the range +-Inf.
+// bits (subnormal quantum 2^(-126-mbits)), RZ or RNE; beyond the range +-Inf;
+// a result that rounds to zero is +0.
 float round_acc(__int128 sig, int exp, int mbits, Rounding r);
 
 // float32 -> bfloat16 bits, RNE (NaN stays a quiet NaN with its sign).
