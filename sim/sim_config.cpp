@@ -5,8 +5,6 @@
 #include <fstream>
 #include <regex>
 #include <sstream>
-#include <type_traits>
-#include <utility>
 
 #include "gen/array_emit.hpp"
 #include "gen/pe_emit.hpp"
@@ -80,23 +78,6 @@ namespace {
 // The layer-file name of a mode: its format, or "A/B" when the operands differ.
 std::string mode_label(const std::string& a, const std::string& b) { return a == b ? a : a + "/" + b; }
 
-// Mode 1 of a multi-format config (pe.modes). Detected so that this file
-// builds against configs with and without the multi-format fields.
-template <class C, class = void>
-struct HasModes : std::false_type {};
-template <class C>
-struct HasModes<C, std::void_t<decltype(std::declval<const C&>().lanes1)>> : std::true_type {};
-
-template <class C>
-void add_mode1(ArraySpec& a, const C& cfg) {
-  if constexpr (HasModes<C>::value) {
-    if (cfg.modes >= 2) a.modes.push_back({mode_label(cfg.a1_name, cfg.b1_name), cfg.a1, cfg.b1, cfg.lanes1});
-  } else {
-    (void)a;
-    (void)cfg;
-  }
-}
-
 }  // namespace
 
 ArraySpec array_spec(const gen::ArrayConfig& cfg, Dataflow df) {
@@ -117,7 +98,9 @@ ArraySpec array_spec(const gen::ArrayConfig& cfg, Dataflow df) {
   a.out_stage = t.out_stage;
   a.timing = t;
   a.modes.push_back({mode_label(cfg.a_name, cfg.b_name), cfg.a, cfg.b, cfg.lanes});
-  add_mode1(a, cfg);
+  // Mode 1 of a multi-format config (pe.modes): its formats and lanes1 lanes;
+  // its group follows from them (ArraySpec::in_mode), the same rule as group1.
+  if (cfg.modes >= 2) a.modes.push_back({mode_label(cfg.a1_name, cfg.b1_name), cfg.a1, cfg.b1, cfg.lanes1});
   return a;
 }
 

@@ -88,11 +88,17 @@ TEST(SimCli, LayerFile) {
   std::string j = slurp(out);
   EXPECT_NE(j.find("\"name\": \"proj\""), std::string::npos);
   EXPECT_NE(j.find("\"count\": 4"), std::string::npos);
+  // A single-format array has one mode, its own format.
+  EXPECT_NE(j.find("\"format\": \"mxfp8_e4m3\", \"mode\": 0, \"lanes\": 4"), std::string::npos) << j;
+  fs::path named = write("named.csv", "name,M,N,K,format\nproj,64,64,128,mxfp8_e4m3\nagain,8,8,8,0\n");
+  CliRun n = run("sim --config " + cfg.string() + " --layers " + named.string() + " --timing-only");
+  ASSERT_EQ(n.code, 0) << n.err;
 }
 
 TEST(SimCli, BadInputIsOneLineAndExitTwo) {
   fs::path cfg = write("cli.yaml", kCfg);
   fs::path bad_layers = write("bad.csv", "name,M,N,K\nok,4,4,4\nbroken,4,-4,4\n");
+  fs::path bad_format = write("badfmt.csv", "name,M,N,K,format\nok,4,4,4,mxfp8_e4m3\nfour,4,4,4,nvint4\n");
   fs::path tiny = write("tiny.yaml", std::string(kCfg) + "  input: {capacity: 16}\n");
   fs::path big = write("big.yaml", "name: big\npe: {a: mxint8}\narray: {rows: 128, cols: 4}\n");
   fs::path badmem = write("badmem.yaml", std::string(kCfg) + "  weight: {banks: 0}\n");
@@ -104,6 +110,8 @@ TEST(SimCli, BadInputIsOneLineAndExitTwo) {
                         Case{c + " --gemm 4,-4,4", "N must be a positive integer"},
                         Case{c + " --gemm 4,4", "expected M,N,K"},
                         Case{c + " --layers " + bad_layers.string(), "bad.csv:3: N must be a positive integer"},
+                        Case{c + " --layers " + bad_format.string(),
+                             "badfmt.csv:3: format: 'nvint4' is not a mode of this array (allowed: mxfp8_e4m3)"},
                         Case{"sim --config " + tiny.string() + " --gemm 64,64,64", "too small for one tile"},
                         Case{"sim --config " + big.string() + " --gemm 4,4,4", "array.rows"},
                         Case{"sim --config " + badmem.string() + " --gemm 4,4,4", "memory.weight.banks"},
@@ -154,4 +162,67 @@ TEST(CosimCli, MismatchIsReported) {
   EXPECT_NE(bad.out.find("\"first_mismatch\": {\"backend\": \"rtl\", \"m\": 0, \"n\": 0"), std::string::npos)
       << bad.out;
   EXPECT_NE(bad.out.find("\"ok\": false"), std::string::npos);
+}
+
+namespace {
+
+int64_t json_int(const std::string& j, const std::string& key, size_t from = 0) {
+  size_t p = j.find("\"" + key + "\": ", from);
+  if (p == std::string::npos) return -1;
+  return std::stoll(j.substr(p + key.size() + 4));
+}
+
+}  // namespace
+
+// A [mxint8, nvint4] array running a mixed layer file: each layer at its
+// mode's lanes (docs/timing_model.md section 8.1, computed here by hand).
+TEST(SimCli, MixedPrecisionLayers) {
+  fs::path cfg = write("mixed.yaml",
+                       "name: mixed\npe: {modes: [mxint8, nvint4], reuse: int-scheme2, lanes: 8}\n"
+                       "array: {rows: 4, cols: 4, dataflow: output-stationary}\n");
+  fs::path layers = write("mixed.csv", "# attention in mxint8, FFN in nvint4\nname,M,N,K,format\n"
+                                       "proj,16,12,200,mxint8\nffn,16,12,200,nvint4\nplain,16,12,200,\n");
+  CliRun r = run("sim --config " + cfg.string() + " --layers " + layers.string() + " --ideal-memory --timing-only");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string& j = r.out;
+  int64_t LAT = json_int(j, "pe_latency"), S = json_int(j, "out_stage");
+  ASSERT_GE(LAT, 1) << j;
+  ASSERT_GE(S, 0) << j;
+  EXPECT_NE(j.find("{\"mode\": 1, \"format\": \"nvint4\", \"a\": \"nvint4\", \"b\": \"nvint4\", \"lanes\": 16, \"group\": 16}"),
+            std::string::npos)
+      << j;
+  // OS: (T - 1) * max(nk, R, C) + nk + LAT + C + R - 1 + S, T = 4 * 3 tiles,
+  // nk = ceil(200 / 8) = 25 in mode 0, ceil(200 / 16) = 13 in mode 1.
+  int64_t c0 = 11 * 25 + 25 + LAT + 4 + 4 - 1 + S, c1 = 11 * 13 + 13 + LAT + 4 + 4 - 1 + S;
+  size_t proj = j.find("\"name\": \"proj\""), ffn = j.find("\"name\": \"ffn\""), plain = j.find("\"name\": \"plain\"");
+  size_t total = j.find("\"total\": ");
+  ASSERT_TRUE(proj != std::string::npos && ffn != std::string::npos && plain != std::string::npos &&
+              total != std::string::npos)
+      << j;
+  EXPECT_NE(j.find("\"format\": \"mxint8\", \"mode\": 0, \"lanes\": 8", proj), std::string::npos);
+  EXPECT_NE(j.find("\"format\": \"nvint4\", \"mode\": 1, \"lanes\": 16", ffn), std::string::npos);
+  EXPECT_EQ(json_int(j, "total_cycles", proj), c0);
+  EXPECT_EQ(json_int(j, "total_cycles", ffn), c1);
+  EXPECT_EQ(json_int(j, "total_cycles", plain), c0);
+  EXPECT_EQ(json_int(j, "total_cycles", total), 2 * c0 + c1);
+  // Traffic in each mode's bits (docs/timing_model.md section 8.1).
+  EXPECT_EQ(json_int(j, "dram_read_bytes", proj), 5796);
+  EXPECT_EQ(json_int(j, "dram_read_bytes", ffn), 3284);
+
+  // The functional run takes the same cycles.
+  CliRun f = run("sim --config " + cfg.string() + " --layers " + layers.string() + " --ideal-memory");
+  ASSERT_EQ(f.code, 0) << f.err;
+  EXPECT_EQ(json_int(f.out, "total_cycles", f.out.find("\"total\": ")), 2 * c0 + c1);
+  EXPECT_NE(f.out.find("\"output_hash\""), std::string::npos);
+
+  // A format the array lacks: one line, exit 2, nothing written.
+  fs::path bad = write("bad.csv", "name,M,N,K,format\nok,4,4,4,nvint4\nx,4,4,4,fp8\n");
+  fs::path out = work() / "never.json";
+  CliRun e = run("sim --config " + cfg.string() + " --layers " + bad.string() + " --out " + out.string());
+  EXPECT_EQ(e.code, 2);
+  EXPECT_EQ(lines(e.err), 1) << e.err;
+  EXPECT_NE(e.err.find("bad.csv:3: format: 'fp8' is not a mode of this array (allowed: mxint8, nvint4)"),
+            std::string::npos)
+      << e.err;
+  EXPECT_FALSE(fs::exists(out));
 }

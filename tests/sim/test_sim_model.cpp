@@ -456,9 +456,12 @@ namespace {
 // A [mxint8, nvint4] array: mode 0 mxint8 x mxint8 on 8 lanes (group 32),
 // mode 1 nvint4 x nvint4 on 2 x 8 = 16 lanes (group 16).
 AccelConfig mixed_accel(Dataflow df, const std::string& memory = "") {
-  AccelConfig c = accel("mxint8", "mxint8", 8, 4, 4, df, memory);
-  BlockFormat nv = parse_block_format("nvint4");
-  c.array.modes.push_back({"nvint4", nv, nv, 16});
+  ConfigOverrides ov;
+  ov.dataflow = df;
+  std::string text = "name: t\npe: {modes: [mxint8, nvint4], reuse: int-scheme2, lanes: 8}\n"
+                     "array: {rows: 4, cols: 4}\n" + memory;
+  AccelConfig c = parse_sim_config(text, "t.yaml", ov).accel;
+  EXPECT_EQ(c.array.num_modes(), 2);
   return c;
 }
 
@@ -521,6 +524,11 @@ TEST(Modes, FormatNamesAModeOfTheArray) {
   EXPECT_EQ(m1.timing.lanes, 16);
   EXPECT_EQ(m1.pe_latency, a.pe_latency);
   EXPECT_EQ(m1.a.name, "nvint4");
+  // The generator's view of mode 1 (gen/config.hpp lanes1, group1) is the same.
+  gen::ArrayConfig g = gen::parse_config("name: t\npe: {modes: [mxint8, nvint4], lanes: 8}\n", "g.yaml");
+  EXPECT_EQ(g.lanes1, m1.lanes);
+  EXPECT_EQ(g.group1, m1.group());
+  EXPECT_EQ(g.group, a.group());
 
   std::vector<Gemm> ok = parse_layers("name,M,N,K,format\na,4,4,4,nvint4\nb,4,4,4,\nc,4,4,4,1\n", "l.csv");
   resolve_modes(ok, a);
@@ -688,4 +696,32 @@ TEST(Modes, FunctionalLayersAreBitExactInTheirMode) {
       auto be0 = make_behavioural_backend(false);
       EXPECT_EQ(default_accelerator().run(c, g, *be0, o).total_cycles, r.total_cycles);
     }
+}
+
+// docs/timing_model.md section 8.1, number by number.
+TEST(Docs, MixedWorkedExample) {
+  LoadedConfig c = parse_sim_config(
+      "name: mixed\npe: {modes: [mxint8, mxint4], reuse: int-scheme2, lanes: 8}\n"
+      "array: {rows: 4, cols: 4, dataflow: output-stationary}\n",
+      "mixed.yaml");
+  EXPECT_EQ(c.accel.array.pe_latency, 2);
+  EXPECT_EQ(c.accel.array.out_stage, 0);
+  std::vector<Gemm> w = parse_layers(
+      "# mixed.csv: the attention projection in mxint8, the FFN layer in mxint4\nname,M,N,K,format\n"
+      "proj,16,12,200,mxint8\nffn,16,12,200,mxint4\n",
+      "mixed.csv");
+  resolve_modes(w, c.accel.array);
+  SimRequest req;
+  req.ideal = true;
+  req.timing_only = true;
+  RunSummary s = run_workload(c.accel, w, req);
+  ASSERT_EQ(s.layers.size(), 2u);
+  EXPECT_EQ(s.layers[0].total_cycles, 309);
+  EXPECT_EQ(s.layers[1].total_cycles, 165);
+  EXPECT_EQ(total_of(s.layers).total_cycles, 474);
+  EXPECT_EQ(s.layers[0].dram_read_bytes, 5796u);
+  EXPECT_EQ(s.layers[1].dram_read_bytes, 3108u);
+  EXPECT_EQ(s.layers[1].dram_write_bytes, 768u);
+  for (Gemm& g : w) g.mode = 0;
+  EXPECT_EQ(total_of(run_workload(c.accel, w, req).layers).total_cycles, 618);
 }
