@@ -226,3 +226,29 @@ TEST(SimCli, MixedPrecisionLayers) {
       << e.err;
   EXPECT_FALSE(fs::exists(out));
 }
+
+// The shipped mixed-precision transformer block on the shipped [mxint8, nvint4]
+// config: the FFN layers run in nvint4 at half the compute cycles of mxint8.
+TEST(SimCli, ShippedMixedWorkload) {
+  std::string src = MF_SOURCE_DIR;
+  std::string base = "sim --config " + src + "/configs/mxint8_nvint4.yaml --array 16x16 --timing-only --layers ";
+  CliRun mixed = run(base + src + "/configs/workloads/transformer_block_mixed.csv");
+  ASSERT_EQ(mixed.code, 0) << mixed.err;
+  CliRun eight = run(base + src + "/configs/workloads/transformer_block.csv");
+  ASSERT_EQ(eight.code, 0) << eight.err;
+  const std::string &m = mixed.out, &e = eight.out;
+  int64_t LAT = json_int(m, "pe_latency"), S = json_int(m, "out_stage");
+  for (const char* name : {"mlp_up", "mlp_down"}) {
+    size_t pm = m.find(std::string("\"name\": \"") + name + "\""), pe = e.find(std::string("\"name\": \"") + name + "\"");
+    ASSERT_NE(pm, std::string::npos) << name;
+    EXPECT_NE(m.find("\"format\": \"nvint4\", \"mode\": 1, \"lanes\": 16", pm), std::string::npos) << name;
+    // OS 16x16, K = 4096 (up) / 16384 (down): T * nk + LAT + 31 + S cycles with
+    // nk = K / 16 in nvint4 and K / 8 in mxint8 (nk >= max(R, C)).
+    int64_t T = std::string(name) == "mlp_up" ? 128 * 1024 : 128 * 256;
+    int64_t K = std::string(name) == "mlp_up" ? 4096 : 16384;
+    EXPECT_EQ(json_int(m, "compute_cycles", pm), T * (K / 16) + LAT + 31 + S) << name;
+    EXPECT_EQ(json_int(e, "compute_cycles", pe), T * (K / 8) + LAT + 31 + S) << name;
+    EXPECT_LT(json_int(m, "dram_bytes", pm), json_int(e, "dram_bytes", pe)) << name;
+  }
+  EXPECT_LT(json_int(m, "total_cycles", m.find("\"total\": ")), json_int(e, "total_cycles", e.find("\"total\": ")));
+}
