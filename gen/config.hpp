@@ -54,7 +54,7 @@ struct ArrayConfig {
   Reuse reuse = Reuse::None;
   int lanes1 = 0;
   int group1 = 0;
-  int chunks_per_group1() const { return group1 / lanes1; }
+  int chunks_per_group1() const { return lanes1 ? group1 / lanes1 : 0; }
 
   // The canonical resolved config as compact JSON (fixed key order); the
   // manifest's config hash is FNV-1a 64 over these bytes. Multi-format
