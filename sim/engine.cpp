@@ -33,6 +33,10 @@ int64_t cycle_now() {
 
 }  // namespace
 
+ArraySpec layer_array(const ArraySpec& arr, const Gemm& g) {
+  return g.mode < 0 ? arr.in_mode(arr.mode) : arr.in_mode(g.mode);
+}
+
 int64_t Accelerator::now_cycle() const { return cycle_now() - base_; }
 
 void Accelerator::wait_until(int64_t abs_cycle) {
@@ -256,12 +260,13 @@ LayerReport Accelerator::run(const AccelConfig& cfg0, const Gemm& g, ArrayBacken
   // group and formats. Switching modes between layers costs no cycles (the
   // PE samples in_mode with every chunk; gen/pe_spec.hpp).
   AccelConfig cfg = cfg0;
-  cfg.array = cfg0.array.in_mode(g.mode);
+  cfg.array = layer_array(cfg0.array, g);
   Schedule sched(cfg.array, cfg.memory, g, opt.ideal);
   LayerReport rep;
   rep.gemm = g;
-  rep.mode = g.mode;
-  rep.format = cfg.array.mode_name(g.mode);
+  rep.mode = cfg.array.mode;
+  rep.gemm.mode = rep.mode;
+  rep.format = cfg.array.mode_name(rep.mode);
   rep.lanes = cfg.array.lanes;
   rep.peak_macs_per_cycle = cfg.array.peak_macs_per_cycle();
   rep.backend = backend.name();

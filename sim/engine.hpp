@@ -56,6 +56,11 @@ class ArrayBackend {
   virtual void end() {}
 };
 
+// The array as layer g runs it: arr.in_mode(g.mode), or arr itself when the
+// layer names no mode (g.mode == -1, e.g. a --gemm on an array a caller has
+// already put into a mode with in_mode).
+ArraySpec layer_array(const ArraySpec& arr, const Gemm& g);
+
 // The timing-only and behavioural array: outputs appear at the controller's
 // result cycle; with data, each finished tile is computed with the reference
 // numerics (bit-exact with the RTL).
@@ -103,7 +108,7 @@ class Accelerator : public sc_core::sc_module {
   explicit Accelerator(sc_core::sc_module_name name);
 
   // Runs one GEMM to completion (sc_start until the writer pauses) and
-  // returns its report, in the array mode g.mode (cfg.array.in_mode): its
+  // returns its report, in the array mode of the layer (layer_array): its
   // lanes, chunks, groups and operand formats (element and scale bits moved).
   // Throws FormatError for a GEMM the buffers cannot hold.
   LayerReport run(const AccelConfig& cfg, const Gemm& g, ArrayBackend& backend, const RunOptions& opt,

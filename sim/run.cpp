@@ -18,11 +18,11 @@ void resolve_modes(std::vector<Gemm>& gemms, const ArraySpec& arr) {
 
 void check_workload(const AccelConfig& cfg, const std::vector<Gemm>& gemms, bool ideal) {
   for (const Gemm& g : gemms) {
-    if (g.mode < 0 || g.mode >= cfg.array.num_modes())
+    if (g.mode < -1 || g.mode >= cfg.array.num_modes())
       throw FormatError("layer '" + g.name + "': mode " + std::to_string(g.mode) +
                         " is not a mode of this array (allowed: " + cfg.array.mode_names() + ")");
     try {
-      Schedule s(cfg.array.in_mode(g.mode), cfg.memory, g, ideal);
+      Schedule s(layer_array(cfg.array, g), cfg.memory, g, ideal);
     } catch (const FormatError& e) {
       throw FormatError("layer '" + g.name + "' (" + std::to_string(g.M) + "x" + std::to_string(g.N) + "x" +
                         std::to_string(g.K) + "): " + e.what());
@@ -47,7 +47,7 @@ RunSummary run_workload(const AccelConfig& cfg, const std::vector<Gemm>& gemms, 
       continue;
     }
     // The layer's operands in its mode's formats (quantized by their rules).
-    Operands ops = make_operands(cfg.array.in_mode(g.mode), g, req.seed);
+    Operands ops = make_operands(layer_array(cfg.array, g), g, req.seed);
     GemmData data;
     data.A = &ops.A;
     data.B = &ops.B;

@@ -23,7 +23,8 @@ struct Gemm {
   int64_t M = 0, N = 0, K = 0;
   int64_t count = 1;
   std::string format;  // the layer file's format cell as written ("" = mode 0)
-  int mode = 0;        // the array mode it runs in (resolved from format)
+  int mode = -1;       // the array mode it runs in (resolve_modes sets it from format);
+                       // -1: the mode of the ArraySpec it is run on (ArraySpec::mode)
   std::string origin;  // file and line of the layer, for messages ("" for --gemm)
   int line = 0;
   double macs() const { return double(M) * double(N) * double(K) * double(count); }

@@ -725,3 +725,27 @@ TEST(Docs, MixedWorkedExample) {
   for (Gemm& g : w) g.mode = 0;
   EXPECT_EQ(total_of(run_workload(c.accel, w, req).layers).total_cycles, 618);
 }
+
+// A GEMM that names no mode (--gemm) runs in the mode the array spec is in:
+// co-simulation puts the whole model into mode m with in_mode(m).
+TEST(Modes, UnnamedGemmRunsInTheSpecsMode) {
+  AccelConfig c = mixed_accel(Dataflow::OS);
+  Gemm g = parse_gemm("16,12,200");
+  EXPECT_EQ(g.mode, -1);
+  LayerReport r0 = run1(c, 16, 12, 200, true);
+  EXPECT_EQ(r0.mode, 0);
+  AccelConfig c1 = c;
+  c1.array = c.array.in_mode(1);
+  auto be = make_behavioural_backend(false);
+  RunOptions o;
+  o.ideal = true;
+  LayerReport r1 = default_accelerator().run(c1, g, *be, o);
+  EXPECT_EQ(r1.mode, 1);
+  EXPECT_EQ(r1.lanes, 16);
+  EXPECT_EQ(r1.format, "nvint4");
+  EXPECT_EQ(r1.total_cycles, closed_form_cycles(c.array.in_mode(1), 16, 12, 200));
+  EXPECT_LT(r1.total_cycles, r0.total_cycles);
+  // A layer that names its mode runs in it whatever mode the spec is in.
+  g.mode = 0;
+  EXPECT_EQ(default_accelerator().run(c1, g, *be, o).total_cycles, r0.total_cycles);
+}
