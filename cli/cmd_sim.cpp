@@ -16,7 +16,8 @@ namespace {
 
 const char* kUsage =
     "usage: macforge sim --config CFG (--gemm M,N,K | --layers FILE.csv) [--array RxC]\n"
-    "                    [--dataflow os|ws|is] [--ideal-memory] [--timing-only] [--seed S] [--out FILE]\n\n"
+    "                    [--dataflow os|ws|is] [--mode M] [--ideal-memory] [--timing-only] [--seed S]\n"
+    "                    [--out FILE]\n\n"
     "Runs the GEMM C[M][N] = A[M][K] x B[N][K]^T (or every GEMM of a layer file, one after the\n"
     "other) on the SystemC model of the accelerator described by CFG: the PE array of the\n"
     "generator's `pe:` and `array:` sections and the buffers and DRAM interface of the optional\n"
@@ -29,7 +30,9 @@ const char* kUsage =
     "                   On a multi-format array each layer runs at its mode's throughput: a dot\n"
     "                   product of length K takes ceil(K / lanes_m) chunks (the 4-bit mode has\n"
     "                   2 x lanes) and moves its mode's element and scale bits.\n"
-    "--array RxC        override array.rows/cols; --dataflow overrides array.dataflow\n"
+    "--mode M           the mode the --gemm runs in on a multi-format array (0, 1 or a mode's\n"
+    "                   format; default 0); layer files give each layer's in `format`\n"
+"--array RxC        override array.rows/cols; --dataflow overrides array.dataflow\n"
     "                   (is = input-stationary: a model-only mirror of weight-stationary)\n"
     "--ideal-memory     unbounded buffers, unlimited bandwidth, no latency: compute cycles only\n"
     "--timing-only      no data values: time advances per step by the closed forms (fast);\n"
@@ -46,6 +49,7 @@ int cmd_sim(const std::vector<std::string>& args) {
       "layers", po::value<std::string>(), "CSV of GEMMs: name,M,N,K[,count][,format]")(
       "array", po::value<std::string>(), "RxC, overrides the config")(
       "dataflow", po::value<std::string>(), "os | ws | is, overrides the config")(
+      "mode", po::value<std::string>(), "array mode of the --gemm: 0, 1 or a mode's format")(
       "ideal-memory", "unbounded buffers and bandwidth")("timing-only", "no data values (fast)")(
       "seed", po::value<uint64_t>()->default_value(1), "operand data seed (functional runs)")(
       "out,o", po::value<std::string>()->default_value("-"), "write the JSON here (default: stdout)");
@@ -76,6 +80,16 @@ int cmd_sim(const std::vector<std::string>& args) {
   req.ideal = vm.count("ideal-memory") > 0;
   req.timing_only = vm.count("timing-only") > 0;
   req.seed = vm["seed"].as<uint64_t>();
+  if (vm.count("mode")) {
+    if (!vm.count("gemm"))
+      throw UsageError("macforge sim: --mode applies to --gemm; a layer file names each layer's mode in its "
+                       "format column");
+    const sim::ArraySpec& arr = cfg.accel.array;
+    gemms[0].format = vm["mode"].as<std::string>();
+    if (arr.find_mode(gemms[0].format) < 0)
+      throw FormatError("--mode: '" + gemms[0].format + "' is not a mode of this array (allowed: " +
+                        arr.mode_names() + ")");
+  }
   sim::resolve_modes(gemms, cfg.accel.array);
   sim::check_workload(cfg.accel, gemms, req.ideal);
   // Open the output only once the inputs are known to be good; it is renamed

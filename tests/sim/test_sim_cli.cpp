@@ -215,6 +215,20 @@ TEST(SimCli, MixedPrecisionLayers) {
   EXPECT_EQ(json_int(f.out, "total_cycles", f.out.find("\"total\": ")), 2 * c0 + c1);
   EXPECT_NE(f.out.find("\"output_hash\""), std::string::npos);
 
+  // One GEMM in a mode: --mode.
+  CliRun g = run("sim --config " + cfg.string() + " --gemm 16,12,200 --mode nvint4 --ideal-memory --timing-only");
+  ASSERT_EQ(g.code, 0) << g.err;
+  EXPECT_EQ(json_int(g.out, "total_cycles", g.out.find("\"total\": ")), c1);
+  for (const auto& [args, expect] : std::vector<std::pair<std::string, std::string>>{
+           {" --gemm 4,4,4 --mode 2", "--mode: '2' is not a mode of this array (allowed: mxint8, nvint4)"},
+           {" --layers " + layers.string() + " --mode 1", "--mode applies to --gemm"}}) {
+    CliRun b = run("sim --config " + cfg.string() + args);
+    EXPECT_EQ(b.code, 2) << args;
+    EXPECT_EQ(lines(b.err), 1) << b.err;
+    EXPECT_NE(b.err.find(expect), std::string::npos) << b.err;
+    EXPECT_TRUE(b.out.empty()) << args;
+  }
+
   // A format the array lacks: one line, exit 2, nothing written.
   fs::path bad = write("bad.csv", "name,M,N,K,format\nok,4,4,4,nvint4\nx,4,4,4,fp8\n");
   fs::path out = work() / "never.json";
