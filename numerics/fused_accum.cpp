@@ -320,7 +320,7 @@ class FusedEngine {
       size_t k1 = std::min(K, k0 + G);
       float special = 0.0f;
       bool nan = false;
-      if (!collect(m, n, k0, k1, acc, special, nan)) return kNaN;
+      if (!collect(m, n, k0, k1, special, nan)) return kNaN;
       if (nan) return kNaN;
       if (special != 0.0f) {
         acc = acc + special;  // IEEE: Inf + -Inf = NaN
@@ -350,8 +350,7 @@ class FusedEngine {
   // Gathers the step's product terms into terms_ (not the accumulator).
   // Returns false for a NaN scale; sets nan / special (+-Inf) for non-finite
   // products.
-  bool collect(size_t m, size_t n, size_t k0, size_t k1, float acc, float& special, bool& nan) {
-    (void)acc;
+  bool collect(size_t m, size_t n, size_t k0, size_t k1, float& special, bool& nan) {
     terms_.clear();
     Decoded ta, tb;
     bool pos = false, neg = false;

@@ -338,8 +338,10 @@ struct Elem {
   int ex;  // floor(log2|v|) clamped to emin; meaningless for 0
 };
 
+// e4m3 (E4M3FN: NaN only), e5m2 (IEEE), e2m1 (all finite): FORMATS.md section 1.
 Elem elem(int E, int M, uint32_t code) {
-  double d = indep::fp_decode(E, M, E == 4 ? indep::Sp::NanOnly : indep::Sp::Ieee, code);
+  indep::Sp sp = E == 4 ? indep::Sp::NanOnly : E == 5 ? indep::Sp::Ieee : indep::Sp::Finite;
+  double d = indep::fp_decode(E, M, sp, code);
   Elem r;
   r.v = Rat(d);
   int emin = 1 - ((1 << (E - 1)) - 1);
@@ -417,6 +419,64 @@ TEST(FusedRandom, MatchesTheRationalModel) {
     ++checked;
   }
   EXPECT_EQ(checked, 240);
+}
+
+TEST(FusedRandom, Nvfp4MatchesTheRationalModel) {
+  // blackwell-nvfp4 on random nvfp4 rows (ue4m3 scales over the whole range,
+  // zero scales included): every group of 16 is one term S * sA * sB with the
+  // scales' exponents, as in MMA-Sim's nv_fused_dot_add_with_block_scale.
+  std::mt19937_64 rng(7);
+  for (int t = 0; t < 120; ++t) {
+    size_t K = 64 * (1 + rng() % 4);
+    std::vector<uint32_t> ca(K), cb(K), sa(K / 16), sb(K / 16);
+    for (auto* v : {&ca, &cb})
+      for (auto& c : *v) c = rng() % 4 == 0 ? 0u : uint32_t(rng() & 0xF);
+    for (auto* v : {&sa, &sb})
+      for (auto& c : *v) c = rng() % 10 == 0 ? 0u : uint32_t(rng() % 0x7F);  // 0x00..0x7e
+    QMatrix A = nvfp4_row(ca, sa), B = nvfp4_row(cb, sb);
+    Rat acc = 0;
+    for (size_t k0 = 0; k0 < K; k0 += 64) {
+      std::vector<std::pair<Rat, int>> terms;
+      if (acc != 0) terms.push_back({acc, std::max(floor_log2(acc < 0 ? Rat(-acc) : acc), -126)});
+      for (size_t g = k0; g < k0 + 64; g += 16) {
+        Elem xa = elem(4, 3, sa[g / 16]), xb = elem(4, 3, sb[g / 16]);
+        if (xa.v == 0 || xb.v == 0) continue;
+        Rat S = 0;
+        for (size_t k = g; k < g + 16; ++k) S += elem(2, 1, ca[k]).v * elem(2, 1, cb[k]).v;
+        terms.push_back({S * xa.v * xb.v, xa.ex + xb.ex});
+      }
+      if (terms.empty()) {
+        acc = 0;
+        continue;
+      }
+      int emax = terms[0].second;
+      for (auto& p : terms) emax = std::max(emax, p.second);
+      Rat unit = pow2(emax - 35), T = 0;
+      for (auto& p : terms) T += Rat(round_int(p.first / unit, false)) * unit;
+      acc = to_acc(T, 23, false);
+    }
+    float want = float(double(acc));
+    ASSERT_EQ(f32_bits(dot(A, 0, B, 0, parse_accum("blackwell-nvfp4"))), f32_bits(want)) << "case " << t;
+  }
+}
+
+TEST(FusedRandom, Mxf8ScalesArePowersOfTwo) {
+  // One block of 32 (one step): blackwell-mxf8f6f4 with e8m0 scales 2^xa, 2^xb
+  // equals blackwell-f8f6f4 on the elements times 2^(xa + xb) (RZ on a
+  // float32 grid commutes with powers of two away from the subnormals).
+  std::mt19937_64 rng(3);
+  for (int t = 0; t < 200; ++t) {
+    std::vector<uint32_t> a(32), b(32);
+    for (auto* v : {&a, &b})
+      for (auto& c : *v) do c = uint32_t(rng() & 0xFF);
+        while ((c & 0x7F) == 0x7F);
+    int xa = int(rng() % 41) - 20, xb = int(rng() % 41) - 20;
+    QMatrix A = fp8("mxfp8_e4m3", 1, a), B = fp8("mxfp8_e4m3", 1, b);
+    A.scale_codes = {uint32_t(127 + xa)};
+    B.scale_codes = {uint32_t(127 + xb)};
+    float plain = dot1(a, b, "blackwell-f8f6f4");
+    EXPECT_EQ(dot(A, 0, B, 0, parse_accum("blackwell-mxf8f6f4")), std::ldexp(plain, xa + xb)) << "case " << t;
+  }
 }
 
 // ---------------------------------------------------------------------------
