@@ -215,6 +215,36 @@ Suite modes_random(bool fp) {
   return s;
 }
 
+// Deeper pipelines (input registers before the halves), the other lane
+// multipliers, wider and narrower PEs, operand pairs with different formats
+// (INT x FP, two FP8 kinds) and formats without block scales (group = lanes,
+// a different group per mode).
+Suite modes_random_deep() {
+  Suite s;
+  s.name = "modes_rand_deep";
+  s.kind = SuiteKind::Random;
+  s.cycles = 120000;
+  int i = 0;
+  auto add = [&](const char* a, const char* b, const char* a1, const char* b1, gen::Reuse r, int lanes, int pipeline,
+                 gen::AccSource src, gen::Multiplier m) {
+    gen::PeSpec p = mode_spec("md" + std::to_string(i++), a, b, a1, b1, r, lanes, pipeline, src);
+    p.multiplier = m;
+    s.pes.push_back(p);
+  };
+  const auto B4 = gen::Multiplier::Booth4, Ar = gen::Multiplier::Array, Bh = gen::Multiplier::Behavioural;
+  add("mxint8", "mxint8", "nvint4", "nvint4", S2, 8, 6, Int, B4);
+  add("mxint8", "mxint8", "nvint4", "nvint4", S1, 2, 5, Ext, Bh);
+  add("mxint8", "mxint8", "nvint4", "nvint4", None, 8, 8, Int, B4);
+  add("mxint8", "mxint8", "mxint6", "mxint6", S1, 32, 4, Int, Ar);
+  add("int8", "int8", "int4", "int4", S2, 4, 1, Ext, Ar);
+  add("mxfp8_e4m3", "mxfp8_e4m3", "nvfp4", "nvfp4", Fp, 8, 6, Int, B4);
+  add("mxfp8_e5m2", "mxfp8_e4m3", "mxfp4_e2m1", "nvfp4", Fp, 8, 5, Ext, Ar);
+  add("mxfp8_e4m3", "mxfp8_e4m3", "mxfp6_e2m3", "mxfp6_e2m3", None, 16, 7, Int, Bh);
+  add("mxint8", "mxfp8_e4m3", "nvint4", "nvfp4", None, 4, 2, Int, Ar);
+  add("fp8_e4m3", "fp8_e4m3", "fp4_e2m1", "fp4_e2m1", Fp, 4, 1, Ext, Ar);
+  return s;
+}
+
 }  // namespace
 
 std::vector<std::string> suite_names() {
@@ -227,6 +257,7 @@ std::vector<std::string> suite_names() {
   v.push_back("modes_exhaustive");
   v.push_back("modes_rand_int");
   v.push_back("modes_rand_fp");
+  v.push_back("modes_rand_deep");
   return v;
 }
 
@@ -239,6 +270,7 @@ Suite make_suite(const std::string& name) {
   if (name == "modes_exhaustive") return modes_exhaustive();
   if (name == "modes_rand_int") return modes_random(false);
   if (name == "modes_rand_fp") return modes_random(true);
+  if (name == "modes_rand_deep") return modes_random_deep();
   int i = 0;
   for (const char* p : kPresets) {
     if (name == std::string("rand_") + p) return random_preset(p, i);
