@@ -182,6 +182,14 @@ Suite modes_exhaustive() {
     for (gen::Reuse r : {None, Fp}) add("fp8_e4m3", "fp8_e4m3", f6, f6, r);
   add("int8", "fp8_e4m3", "int4", "fp4_e2m1", None);
   add("fp8_e4m3", "fp8_e5m2", "fp6_e2m3", "fp6_e3m2", Fp);
+  // Pipelined, and with the external accumulator (in_acc = +0.0).
+  auto add_p = [&](const char* a, const char* a1, gen::Reuse r, int pipeline, gen::AccSource src) {
+    s.pes.push_back(mode_spec("me" + std::to_string(i++), a, a, a1, a1, r, 1, pipeline, src));
+  };
+  add_p("int8", "int4", S2, 2, Ext);
+  add_p("int8", "int4", S1, 3, Int);
+  add_p("fp8_e4m3", "fp4_e2m1", Fp, 2, Int);
+  add_p("fp8_e5m2", "fp4_e2m1", None, 1, Ext);
   return s;
 }
 
