@@ -130,6 +130,11 @@ void resolve(ArrayConfig& c, const std::string& source, const Marks& m) {
   c.group = blocked ? block_group : c.lanes;
   c.accum.lanes = c.lanes;
 
+  if (c.accum.mode == AccumMode::Fused)
+    fail(source, m, "pe.accumulation",
+         c.accum.name() +
+             ": the fused tensor-core mode is a numerics model (macforge gemm); the generator has no PE datapath for "
+             "it yet (allowed: exact-block, aligned:W)");
   if (c.accum.mode == AccumMode::Aligned) {
     int pbits = product_bits(c.a.elem) + product_bits(c.b.elem);
     if (c.accum.width < pbits || c.accum.width > 96)

@@ -89,6 +89,9 @@ Geometry geometry(const PeSpec& spec) {
   g.e_field_max = A.exp_field_max + B.exp_field_max;
   g.epw = bitlen(g.e_field_max);
 
+  if (spec.accum.mode == AccumMode::Fused)
+    throw FormatError("PE: accumulation " + spec.accum.name() +
+                      ": no PE datapath for the fused tensor-core mode yet (allowed: exact-block, aligned:W)");
   if (spec.accum.mode == AccumMode::Aligned) {
     if (spec.accum.width < 2 || spec.accum.width > 96)
       throw FormatError("PE: aligned:W needs W in 2..96 (got " + S(spec.accum.width) + ")");
