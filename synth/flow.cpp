@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -122,11 +123,38 @@ SynthReport run_synth(const gen::ArrayConfig& cfg, const SynthOptions& opt) {
   // 3. the PE
   R.pe_top = spec.module_name;
   std::string pe_top_file = "rtl/" + spec.module_name + ".v";
-  std::vector<SourceSection> sections = pe_sections(read_text(D + "/" + pe_top_file), pe_top_file);
+  // a multi-format PE (docs/synthesis.md "Multi-format PEs"): stage modules in
+  // the top's file, sections matched in any src entry of a flattened cell
+  const bool multi = spec.modes > 1;
+  const int nmodes = multi ? 2 : 1;
+  std::vector<SourceSection> sections = multi ? mode_pe_sections(read_text(D + "/" + pe_top_file), pe_top_file)
+                                              : pe_sections(read_text(D + "/" + pe_top_file), pe_top_file);
   // INT x INT: products and adder tree are one multi-operand sum (alumacc makes
   // one carry-save tree of it, 7% smaller for mxint8 than separate multipliers
   // and tree adders); keep them in one part so that the synthesis can fuse them.
+  // A multi-format PE fuses when both modes are INT x INT.
   R.fused_mul_tree = gen::pe_widths(spec).int_only;
+  if (multi) {
+    gen::PeSpec s1 = spec;
+    s1.modes = 1;
+    s1.a = spec.a1;
+    s1.b = spec.b1;
+    s1.a1 = s1.b1 = BlockFormat{};
+    s1.reuse = gen::Reuse::None;
+    s1.lanes = s1.accum.lanes = gen::mode_lanes(spec, 1);
+    R.fused_mul_tree = R.fused_mul_tree && gen::pe_widths(s1).int_only;
+    R.reuse = gen::reuse_name(spec.reuse);
+    gen::PeInfo info = gen::pe_info(spec);
+    for (int m = 0; m < nmodes; ++m) {
+      ModeReport mr;
+      mr.mode = m;
+      mr.a = info.mode[size_t(m)].a.name;
+      mr.b = info.mode[size_t(m)].b.name;
+      mr.lanes = info.mode[size_t(m)].lanes;
+      mr.group = info.mode[size_t(m)].group;
+      R.modes.push_back(mr);
+    }
+  }
   if (R.fused_mul_tree)
     for (SourceSection& s : sections)
       if (s.part == "adder_tree") s.part = "multipliers";
@@ -177,7 +205,7 @@ SynthReport run_synth(const gen::ArrayConfig& cfg, const SynthOptions& opt) {
       pj.adder_map = " -map +/techmap.v -map " + synth_lib_dir() + "/fa_map.v -D MF45_LCU_RIPPLE";
     }
     pj.pre_synth = coarse_commands(pj.top);
-    for (const std::string& cmd : partition_commands(pj.top, pe_top_file, sections)) pj.pre_synth.push_back(cmd);
+    for (const std::string& cmd : partition_commands(pj.top, pe_top_file, sections, multi)) pj.pre_synth.push_back(cmd);
     c.yr = run_yosys(pj);
     R.t_yosys_pe += c.yr.seconds;
     c.design = read_netlist(c.yr.netlist_path);
@@ -251,37 +279,52 @@ SynthReport run_synth(const gen::ArrayConfig& cfg, const SynthOptions& opt) {
   R.activity_mode = opt.activity;
   std::vector<double> sim_toggles;
   int64_t sim_cycles = 0;
-  if (opt.energy && uniform_a >= 0) {
-    const int64_t cyc = opt.cycles;
-    R.pe_energy.realistic =
-        compute_energy(pe_flat, L->lib, uniform_toggles(pe_flat, uniform_a, cyc), cyc, cyc * cfg.lanes, ep);
-    R.pe_energy.stimulus = "none: uniform activity " + opt.activity + " (every non-clock net, clock nets 2 per cycle; one chunk of lanes MACs per cycle)";
-    R.pe_energy.done = true;
-  } else if (opt.energy) {
-    Stimulus real = make_pe_stimulus(spec, StimKind::Realistic, opt.cycles, opt.seed);
-    std::string models = L->builtin ? read_text(L->models) : cell_models_verilog(L->lib, used_cells(pe_flat));
-    R.models = L->builtin ? L->models : D + "/sim/cells.v (generated from the Liberty functions)";
-    GateSim gs = build_gate_sim(pe_flat, real.ports, models, D, opt.jobs);
-    R.t_verilator = gs.build_seconds;
-    Activity a = run_gate_sim(gs, pe_flat, real, "realistic");
-    sim_toggles = a.toggles;
-    sim_cycles = a.cycles;
-    R.t_sim += a.seconds;
-    R.pe_energy.realistic = compute_energy(pe_flat, L->lib, a.toggles, a.cycles, a.macs, ep);
-    R.pe_energy.stimulus = real.description;
-    R.pe_energy.results_checked += a.results;
-    R.pe_energy.missing_nets = a.missing_nets;
-    if (opt.uniform) {
-      Stimulus uni = make_pe_stimulus(spec, StimKind::Uniform, opt.cycles, opt.seed + 1000);
-      Activity u = run_gate_sim(gs, pe_flat, uni, "uniform");
-      R.t_sim += u.seconds;
-      R.pe_energy.uniform = compute_energy(pe_flat, L->lib, u.toggles, u.cycles, u.macs, ep);
-      R.pe_energy.has_uniform = true;
-      R.pe_energy.stimulus_uniform = uni.description;
-      R.pe_energy.results_checked += u.results;
+  // one run per mode (a single-format PE: mode 0 only, the plain tags); a
+  // multi-format PE: one Verilator build, in_mode held at m on mode m's data
+  std::vector<PeEnergy> mode_energy(static_cast<size_t>(nmodes));
+  std::optional<GateSim> gs;
+  for (int m = 0; m < nmodes; ++m) {
+    PeEnergy& pe_e = mode_energy[size_t(m)];
+    const int lanes_m = gen::mode_lanes(spec, m);
+    const std::string tag = multi ? "mode" + std::to_string(m) + "_" : "";
+    if (opt.energy && uniform_a >= 0) {
+      const int64_t cyc = opt.cycles;
+      pe_e.realistic =
+          compute_energy(pe_flat, L->lib, uniform_toggles(pe_flat, uniform_a, cyc), cyc, cyc * lanes_m, ep);
+      pe_e.stimulus = "none: uniform activity " + opt.activity + " (every non-clock net, clock nets 2 per cycle; one chunk of lanes MACs per cycle)";
+      pe_e.done = true;
+    } else if (opt.energy) {
+      Stimulus real = make_pe_stimulus(spec, StimKind::Realistic, opt.cycles, opt.seed, m);
+      if (!gs) {
+        std::string models = L->builtin ? read_text(L->models) : cell_models_verilog(L->lib, used_cells(pe_flat));
+        R.models = L->builtin ? L->models : D + "/sim/cells.v (generated from the Liberty functions)";
+        gs = build_gate_sim(pe_flat, real.ports, models, D, opt.jobs);
+        R.t_verilator = gs->build_seconds;
+      }
+      Activity a = run_gate_sim(*gs, pe_flat, real, tag + "realistic");
+      if (m == 0) {
+        sim_toggles = a.toggles;
+        sim_cycles = a.cycles;
+      }
+      R.t_sim += a.seconds;
+      pe_e.realistic = compute_energy(pe_flat, L->lib, a.toggles, a.cycles, a.macs, ep);
+      pe_e.stimulus = real.description;
+      pe_e.results_checked += a.results;
+      pe_e.missing_nets = a.missing_nets;
+      if (opt.uniform) {
+        Stimulus uni = make_pe_stimulus(spec, StimKind::Uniform, opt.cycles, opt.seed + 1000, m);
+        Activity u = run_gate_sim(*gs, pe_flat, uni, tag + "uniform");
+        R.t_sim += u.seconds;
+        pe_e.uniform = compute_energy(pe_flat, L->lib, u.toggles, u.cycles, u.macs, ep);
+        pe_e.has_uniform = true;
+        pe_e.stimulus_uniform = uni.description;
+        pe_e.results_checked += u.results;
+      }
+      pe_e.done = true;
     }
-    R.pe_energy.done = true;
   }
+  R.pe_energy = mode_energy[0];
+  for (ModeReport& mr : R.modes) mr.pe_energy = mode_energy[size_t(mr.mode)];
   if (opt.crosscheck_power) {
     PowerCrosscheck& X = R.power_crosscheck;
     X.clock_hz = opt.clock_hz;
@@ -310,18 +353,31 @@ SynthReport run_synth(const gen::ArrayConfig& cfg, const SynthOptions& opt) {
     R.flops = R.pe.flops;
     R.logic_depth = R.pe.logic_depth;
     R.area_combinational_um2 = R.pe.area_um2 - R.pe.seq_area_um2;
+    // the PE's energy per MAC of one mode (its stimulus' MACs: lanes of that mode)
+    auto pe_level = [](const PeEnergy& pe) {
+      DesignEnergy d;
+      const EnergyResult& e = pe.realistic;
+      d.pj_per_mac = e.pj_per_mac();
+      d.combinational_pj_per_mac = (e.total.total() - e.total.clock - e.sequential) / double(e.macs);
+      if (pe.has_uniform) d.uniform_pj_per_mac = pe.uniform.pj_per_mac();
+      for (const auto& [k, v] : e.by_part) d.by_part_pj_per_mac[k] = v.total() / double(e.macs);
+      d.by_kind_pj_per_mac = {{"switching", e.total.switching / double(e.macs)},
+                              {"internal", e.total.internal / double(e.macs)},
+                              {"clock", e.total.clock / double(e.macs)},
+                              {"leakage", e.total.leakage / double(e.macs)}};
+      d.mean_toggle_rate = e.mean_toggle_rate;
+      return d;
+    };
     if (R.pe_energy.done) {
-      const EnergyResult& e = R.pe_energy.realistic;
-      R.energy_pj_per_mac = e.pj_per_mac();
-      R.energy_combinational_pj_per_mac = (e.total.total() - e.total.clock - e.sequential) / double(e.macs);
-      if (R.pe_energy.has_uniform) R.energy_uniform_pj_per_mac = R.pe_energy.uniform.pj_per_mac();
-      for (const auto& [k, v] : e.by_part) R.energy_by_part_pj_per_mac[k] = v.total() / double(e.macs);
-      R.energy_by_kind_pj_per_mac = {{"switching", e.total.switching / double(e.macs)},
-                                     {"internal", e.total.internal / double(e.macs)},
-                                     {"clock", e.total.clock / double(e.macs)},
-                                     {"leakage", e.total.leakage / double(e.macs)}};
-      R.mean_toggle_rate = e.mean_toggle_rate;
+      DesignEnergy d = pe_level(R.pe_energy);
+      R.energy_pj_per_mac = d.pj_per_mac;
+      R.energy_combinational_pj_per_mac = d.combinational_pj_per_mac;
+      if (R.pe_energy.has_uniform) R.energy_uniform_pj_per_mac = d.uniform_pj_per_mac;
+      R.energy_by_part_pj_per_mac = d.by_part_pj_per_mac;
+      R.energy_by_kind_pj_per_mac = d.by_kind_pj_per_mac;
+      R.mean_toggle_rate = d.mean_toggle_rate;
       R.energy_method = "gate-level simulation of the PE netlist (Verilator toggle counts)";
+      for (ModeReport& mr : R.modes) mr.energy = pe_level(mr.pe_energy);
     }
   } else {
     R.top = g.top;
@@ -407,10 +463,8 @@ SynthReport run_synth(const gen::ArrayConfig& cfg, const SynthOptions& opt) {
       // Array energy: every PE busy every cycle (steady state), each as in the PE
       // simulation; the array-level registers and logic are estimated: clock nets
       // toggle twice per cycle, every other net at the PE's measured input toggle
-      // rate (they carry the same operand streams).
-      const EnergyResult& e = R.pe_energy.realistic;
-      double alpha = e.input_toggle_rate;
-      std::vector<double> tog(size_t(af.nets), 0);
+      // rate (they carry the same operand streams). A multi-format PE: per mode,
+      // with that mode's PE energy, input toggle rate and lanes.
       int64_t cyc = 1000;
       // clock nets as compute_energy finds them: nets on flip-flop clock pins
       std::vector<bool> clockish(size_t(af.nets), false);
@@ -418,34 +472,50 @@ SynthReport run_synth(const gen::ArrayConfig& cfg, const SynthOptions& opt) {
         if (c.lib && c.seq)
           for (const FlatPin& p : c.pins)
             if (!p.output && p.net >= 0 && is_clock_pin(*c.lib, p.pin)) clockish[size_t(p.net)] = true;
-      for (int i = 0; i < af.nets; ++i) tog[size_t(i)] = clockish[size_t(i)] ? 2.0 * double(cyc) : alpha * double(cyc);
-      int64_t macs_glue = int64_t(R.pe_count) * cfg.lanes * cyc;
-      EnergyResult ge = R.flat ? EnergyResult{} : compute_energy(af, L->lib, tog, cyc, macs_glue, ep);
-      double pe_per_cycle = e.pj_per_cycle();
-      double macs_per_cycle = double(R.pe_count) * cfg.lanes;
-      double total_per_cycle = R.pe_count * pe_per_cycle + (R.flat ? 0.0 : ge.pj_per_cycle());
-      R.energy_pj_per_mac = total_per_cycle / macs_per_cycle;
-      auto comb_per_cycle = [](const EnergyResult& x) {
-        return x.cycles > 0 ? (x.total.total() - x.total.clock - x.sequential) / double(x.cycles) : 0.0;
+      auto array_level = [&](const PeEnergy& pe, int lanes) {
+        DesignEnergy d;
+        const EnergyResult& e = pe.realistic;
+        double alpha = e.input_toggle_rate;
+        std::vector<double> tog(size_t(af.nets), 0);
+        for (int i = 0; i < af.nets; ++i) tog[size_t(i)] = clockish[size_t(i)] ? 2.0 * double(cyc) : alpha * double(cyc);
+        int64_t macs_glue = int64_t(R.pe_count) * lanes * cyc;
+        EnergyResult ge = R.flat ? EnergyResult{} : compute_energy(af, L->lib, tog, cyc, macs_glue, ep);
+        double pe_per_cycle = e.pj_per_cycle();
+        double macs_per_cycle = double(R.pe_count) * lanes;
+        double total_per_cycle = R.pe_count * pe_per_cycle + (R.flat ? 0.0 : ge.pj_per_cycle());
+        d.pj_per_mac = total_per_cycle / macs_per_cycle;
+        auto comb_per_cycle = [](const EnergyResult& x) {
+          return x.cycles > 0 ? (x.total.total() - x.total.clock - x.sequential) / double(x.cycles) : 0.0;
+        };
+        d.combinational_pj_per_mac =
+            (R.pe_count * comb_per_cycle(e) + (R.flat ? 0.0 : comb_per_cycle(ge))) / macs_per_cycle;
+        if (pe.has_uniform) {
+          double u = pe.uniform.pj_per_cycle();
+          d.uniform_pj_per_mac = (R.pe_count * u + (R.flat ? 0.0 : ge.pj_per_cycle())) / macs_per_cycle;
+        }
+        for (const auto& [k, v] : e.by_part)
+          d.by_part_pj_per_mac[k] += R.pe_count * v.total() / double(e.cycles) / macs_per_cycle;
+        for (const auto& [k, v] : ge.by_part)
+          d.by_part_pj_per_mac[k == "inputs" ? "array_inputs" : k] += v.total() / double(cyc) / macs_per_cycle;
+        auto kinds = [&](const EnergyParts& t, double cycles, double mult) {
+          d.by_kind_pj_per_mac["switching"] += mult * t.switching / cycles / macs_per_cycle;
+          d.by_kind_pj_per_mac["internal"] += mult * t.internal / cycles / macs_per_cycle;
+          d.by_kind_pj_per_mac["clock"] += mult * t.clock / cycles / macs_per_cycle;
+          d.by_kind_pj_per_mac["leakage"] += mult * t.leakage / cycles / macs_per_cycle;
+        };
+        kinds(e.total, double(e.cycles), R.pe_count);
+        if (!R.flat) kinds(ge.total, double(cyc), 1.0);
+        d.mean_toggle_rate = e.mean_toggle_rate;
+        return d;
       };
-      R.energy_combinational_pj_per_mac =
-          (R.pe_count * comb_per_cycle(e) + (R.flat ? 0.0 : comb_per_cycle(ge))) / macs_per_cycle;
-      if (R.pe_energy.has_uniform) {
-        double u = R.pe_energy.uniform.pj_per_cycle();
-        R.energy_uniform_pj_per_mac = (R.pe_count * u + (R.flat ? 0.0 : ge.pj_per_cycle())) / macs_per_cycle;
-      }
-      for (const auto& [k, v] : e.by_part)
-        R.energy_by_part_pj_per_mac[k] += R.pe_count * v.total() / double(e.cycles) / macs_per_cycle;
-      for (const auto& [k, v] : ge.by_part)
-        R.energy_by_part_pj_per_mac[k == "inputs" ? "array_inputs" : k] += v.total() / double(cyc) / macs_per_cycle;
-      auto kinds = [&](const EnergyParts& t, double cycles, double mult) {
-        R.energy_by_kind_pj_per_mac["switching"] += mult * t.switching / cycles / macs_per_cycle;
-        R.energy_by_kind_pj_per_mac["internal"] += mult * t.internal / cycles / macs_per_cycle;
-        R.energy_by_kind_pj_per_mac["clock"] += mult * t.clock / cycles / macs_per_cycle;
-        R.energy_by_kind_pj_per_mac["leakage"] += mult * t.leakage / cycles / macs_per_cycle;
-      };
-      kinds(e.total, double(e.cycles), R.pe_count);
-      if (!R.flat) kinds(ge.total, double(cyc), 1.0);
+      DesignEnergy d = array_level(R.pe_energy, cfg.lanes);
+      R.energy_pj_per_mac = d.pj_per_mac;
+      R.energy_combinational_pj_per_mac = d.combinational_pj_per_mac;
+      if (R.pe_energy.has_uniform) R.energy_uniform_pj_per_mac = d.uniform_pj_per_mac;
+      R.energy_by_part_pj_per_mac = d.by_part_pj_per_mac;
+      R.energy_by_kind_pj_per_mac = d.by_kind_pj_per_mac;
+      for (ModeReport& mr : R.modes) mr.energy = array_level(mr.pe_energy, mr.lanes);
+      const EnergyResult& e = R.pe_energy.realistic;
       R.mean_toggle_rate = e.mean_toggle_rate;
       R.energy_method = R.flat ? "PE gate-level simulation x PE count (flat run: array-level logic not estimated)"
                                : "PE gate-level simulation x PE count + array-level logic estimated (clock nets 2 "

@@ -82,6 +82,24 @@ struct PeEnergy {
   int missing_nets = 0;
 };
 
+// Energy of the reported design (the PE, or the array around it) in one mode,
+// per MAC of that mode (docs/energy.md).
+struct DesignEnergy {
+  double pj_per_mac = 0, uniform_pj_per_mac = 0, combinational_pj_per_mac = 0;
+  std::map<std::string, double> by_part_pj_per_mac, by_kind_pj_per_mac;
+  double mean_toggle_rate = 0;
+};
+
+// One mode of a multi-format PE (docs/synthesis.md "Multi-format PEs"): the
+// gate-level simulation with in_mode held at `mode` on that mode's data.
+struct ModeReport {
+  int mode = 0;
+  std::string a, b;  // format names
+  int lanes = 0, group = 0;
+  PeEnergy pe_energy;   // the PE's simulation in this mode
+  DesignEnergy energy;  // the reported design, per MAC of this mode
+};
+
 struct SynthReport {
   gen::ArrayConfig cfg;
   std::string out_dir;
@@ -97,7 +115,10 @@ struct SynthReport {
   bool fused_mul_tree = false;  // INT x INT: the adder tree is synthesized with the multipliers
   NetlistStats pe;
   double pe_area_yosys = -1;  // "Chip area for top module" of the log (cross-check)
-  PeEnergy pe_energy;
+  PeEnergy pe_energy;  // a multi-format PE: mode 0's (modes[0].pe_energy)
+  // multi-format PE (pe.modes): the reuse scheme and every mode; empty otherwise
+  std::string reuse;
+  std::vector<ModeReport> modes;
   // the design reported (the array, or the PE with pe_only)
   bool array = false;
   bool flat = false;

@@ -6,8 +6,8 @@
 
 namespace macforge::synth {
 
-const std::vector<std::string> kParts = {"multipliers", "align_norm", "adder_tree", "scale",
-                                         "accumulator", "registers",  "other"};
+const std::vector<std::string> kParts = {"multipliers", "align_norm",  "adder_tree", "scale",
+                                         "accumulator", "mode_select", "registers",  "other"};
 
 std::string part_title(const std::string& part) {
   if (part == "multipliers") return "lane multipliers";
@@ -15,6 +15,7 @@ std::string part_title(const std::string& part) {
   if (part == "adder_tree") return "adder tree";
   if (part == "scale") return "scale logic";
   if (part == "accumulator") return "accumulators (group and float32)";
+  if (part == "mode_select") return "mode select";
   if (part == "registers") return "registers";
   if (part == "inputs") return "input wires";
   if (part == "pe_array") return "PE instances";
@@ -74,6 +75,90 @@ std::vector<SourceSection> pe_sections(const std::string& text, const std::strin
       }
   }
   if (ln >= start) out.push_back({start, ln, cur});
+  if (known < 3)
+    throw InputError(file_name + ": the PE source has no recognizable sections (found " + std::to_string(known) +
+                     " of the section comments synth/partition.cpp expects); the parts cannot be assigned");
+  return out;
+}
+
+std::vector<SourceSection> mode_pe_sections(const std::string& text, const std::string& file_name) {
+  static const std::vector<std::pair<const char*, const char*>> markers = {
+      {"// Lane multipliers", "multipliers"},
+      {"// Alignment of the lane products", "align_norm"},
+      {"// Adder tree", "adder_tree"},
+      {"// Group accumulator", "accumulator"},
+      {"// Group value = group sum x block scales", "scale"},
+      {"// Mode select", "mode_select"},
+      {"// Normalization", "align_norm"},
+      {"// Float32 accumulate", "accumulator"},
+  };
+  std::vector<std::string> lines;
+  {
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) lines.push_back(trim(line));
+  }
+  // the file's own modules (the stage modules the top instantiates)
+  std::vector<std::string> mods;
+  for (const std::string& t : lines)
+    if (starts(t, "module ")) {
+      std::string n = t.substr(7);
+      size_t e = n.find_first_of(" (;");
+      mods.push_back(n.substr(0, e));
+    }
+  std::vector<SourceSection> out;
+  std::string cur = "other";
+  int start = 1, known = 0, n = int(lines.size());
+  auto open = [&](int ln, const std::string& part) {  // a new section from line ln
+    if (ln > start) out.push_back({start, ln - 1, cur});
+    start = ln;
+    cur = part;
+  };
+  // An INT x INT front half fuses its lanes and adder tree into one carry-save
+  // sum (section 2 of docs/synthesis.md): its adder-tree lines belong to the
+  // multipliers, or the two parts would each drive bits of one row (Yosys
+  // submod then makes inout ports).
+  size_t module_first = 0;  // index in out of the current module's first section
+  bool fused = false;
+  auto end_module = [&]() {
+    if (fused)
+      for (size_t i = module_first; i < out.size(); ++i)
+        if (out[i].part == "adder_tree") out[i].part = "multipliers";
+  };
+  for (int ln = 1; ln <= n; ++ln) {
+    const std::string& t = lines[size_t(ln - 1)];
+    if (starts(t, "module ")) {
+      open(ln, "other");
+      end_module();
+      module_first = out.size();
+      fused = false;
+      continue;
+    }
+    if (starts(t, "// Lane multipliers and adder tree, fused")) fused = true;
+    bool inst = false;
+    for (const std::string& m : mods)
+      if (starts(t, (m + " ").c_str())) inst = true;
+    if (inst) {
+      // transparent from the instance line to its closing ");"
+      std::string resume = cur;
+      open(ln, "");
+      int e = ln;
+      while (e < n && !(lines[size_t(e - 1)].size() >= 2 &&
+                        lines[size_t(e - 1)].compare(lines[size_t(e - 1)].size() - 2, 2, ");") == 0))
+        ++e;
+      ln = e;
+      open(e + 1, resume);
+      continue;
+    }
+    for (const auto& [m, part] : markers)
+      if (starts(t, m)) {
+        open(ln, part);
+        ++known;
+        break;
+      }
+  }
+  if (n >= start) out.push_back({start, n, cur});
+  end_module();
   if (known < 3)
     throw InputError(file_name + ": the PE source has no recognizable sections (found " + std::to_string(known) +
                      " of the section comments synth/partition.cpp expects); the parts cannot be assigned");
@@ -157,14 +242,15 @@ std::string setattr_cmd(const std::string& top, const std::string& part, const s
 }  // namespace
 
 std::vector<std::string> partition_commands(const std::string& top, const std::string& src_file,
-                                            const std::vector<SourceSection>& sections) {
+                                            const std::vector<SourceSection>& sections, bool any_entry) {
+  const std::string lead = any_entry ? "*" : "";
   std::vector<std::string> cmds;
   for (const std::string& part : kParts) {
     if (part == "registers" || part == "other") continue;
     std::vector<std::string> sels;
     for (const SourceSection& s : sections)
       if (s.part == part)
-        for (const std::string& g : number_globs(s.first, s.last)) sels.push_back("a:src=" + src_file + ":" + g + ".*");
+        for (const std::string& g : number_globs(s.first, s.last)) sels.push_back("a:src=" + lead + src_file + ":" + g + ".*");
     if (sels.empty()) continue;
     cmds.push_back(setattr_cmd(top, part, sels));
     cmds.push_back("setattr -set submod \"" + std::string(kPartPrefix) + part + "\" @mf_" + part + " " + top + "/c:* %i");

@@ -19,7 +19,8 @@
 namespace macforge::synth {
 
 // Part names, in report order.
-extern const std::vector<std::string> kParts;  // multipliers, align_norm, adder_tree, scale, accumulator, registers, other
+// mode_select only in multi-format PEs (the mux of the two modes' group values).
+extern const std::vector<std::string> kParts;  // multipliers, align_norm, adder_tree, scale, accumulator, mode_select, registers, other
 std::string part_title(const std::string& part);  // "alignment and normalization", ...
 
 // Prefix of the submodule instances (`submod` values) that hold a part.
@@ -38,6 +39,14 @@ struct SourceSection {
 // known section comment is found (the emitter changed its layout).
 std::vector<SourceSection> pe_sections(const std::string& pe_top_text, const std::string& file_name);
 
+// Sections of a multi-format PE's file (gen/pe/modes.hpp): the stage modules
+// <P>_h0/_h1/_b0/_b1 and the top <P>, each with the single-format section
+// comments, plus "// Mode select" (part mode_select). Every `module` line
+// restarts at "other"; the instance statements of the file's own modules (in
+// the top) get the empty part "" (transparent: a flattened cell takes the part
+// of the line it was written on, see partition_commands' any_entry).
+std::vector<SourceSection> mode_pe_sections(const std::string& pe_file_text, const std::string& file_name);
+
 // Yosys glob patterns matching the decimal numbers lo..hi (patmatch knows
 // `*`, `?` and `[...]` lists, no ranges), e.g. 23..33 -> 2[3456789], 3[0123].
 std::vector<std::string> number_globs(int lo, int hi);
@@ -47,8 +56,11 @@ std::vector<std::string> number_globs(int lo, int hi);
 // submodules, flip-flops into the registers part. Run after flatten and
 // coarse optimization, before alumacc (so multipliers and the adder tree do
 // not merge into one $macc).
+// any_entry (multi-format PEs): match a line of src_file in any entry of the
+// `src` attribute, not only the first (after flatten a cell of a stage module
+// carries its own line and its instance's line; the latter is transparent).
 std::vector<std::string> partition_commands(const std::string& top, const std::string& src_file,
-                                            const std::vector<SourceSection>& sections);
+                                            const std::vector<SourceSection>& sections, bool any_entry = false);
 
 // The array level (PE instances are black boxes): flip-flops -> registers,
 // the float32 output-stage multipliers (mf_fp32_mul) -> scale, the rest other.

@@ -88,6 +88,52 @@ std::string energy_json(const EnergyResult& e) {
   return o.str();
 }
 
+// A multi-format PE (docs/synthesis.md "Multi-format PEs"): the reuse scheme
+// and one entry per mode; per-MAC figures of that mode's lanes.
+std::string modes_json(const SynthReport& r) {
+  std::ostringstream o;
+  o << "  \"reuse\": " << json_str(r.reuse) << ",\n  \"modes\": [";
+  for (size_t i = 0; i < r.modes.size(); ++i) {
+    const ModeReport& m = r.modes[i];
+    const PeEnergy& pe = m.pe_energy;
+    const DesignEnergy& d = m.energy;
+    const int macs = r.pe_count * m.lanes;
+    auto en = [&](double v, bool have) { return have ? json_num(v) : std::string("null"); };
+    o << (i ? ",\n    " : "\n    ") << "{\"mode\": " << m.mode << ", \"a\": " << json_str(m.a) << ", \"b\": " << json_str(m.b)
+      << ", \"lanes\": " << m.lanes << ", \"group\": " << m.group << ", \"macs_per_cycle\": " << macs
+      << ", \"area_um2_per_mac_per_cycle\": " << json_num(r.area_um2 / double(macs))
+      << ",\n     \"energy_pj_per_mac\": " << en(d.pj_per_mac, pe.done)
+      << ", \"energy_uniform_pj_per_mac\": " << en(d.uniform_pj_per_mac, pe.done && pe.has_uniform)
+      << ", \"energy_combinational_pj_per_mac\": " << en(d.combinational_pj_per_mac, pe.done)
+      << ", \"pe_energy_pj_per_cycle\": " << en(pe.realistic.pj_per_cycle(), pe.done)
+      << ",\n     \"energy_by_part_pj_per_mac\": " << json_map(d.by_part_pj_per_mac)
+      << ", \"energy_by_kind_pj_per_mac\": " << json_map(d.by_kind_pj_per_mac)
+      << ",\n     \"mean_toggle_rate\": " << en(d.mean_toggle_rate, pe.done)
+      << ", \"input_toggle_rate\": " << en(pe.realistic.input_toggle_rate, pe.done)
+      << ", \"results_checked\": " << pe.results_checked << ", \"stimulus\": " << json_str(pe.stimulus) << "}";
+  }
+  o << "\n  ],\n";
+  return o.str();
+}
+
+// The per-mode table of the text report.
+std::string modes_text(const SynthReport& r) {
+  std::ostringstream o;
+  o << "\nmodes (pe.reuse " << r.reuse << "; one shared PE, " << fx(r.area_um2, 1) << " um^2):\n";
+  o << "  | mode | formats | lanes | um^2 per MAC/cycle | pJ/MAC realistic | pJ/MAC uniform | pJ/cycle (PE) | results checked |\n";
+  o << "  |---|---|---|---|---|---|---|---|\n";
+  for (const ModeReport& m : r.modes) {
+    const PeEnergy& pe = m.pe_energy;
+    auto en = [&](double v, bool have) { return have ? fx(v, 4) : std::string("-"); };
+    o << "  | " << m.mode << " | " << m.a << " x " << m.b << " | " << m.lanes << " | "
+      << fx(r.area_um2 / double(r.pe_count * m.lanes), 1) << " | " << en(m.energy.pj_per_mac, pe.done) << " | "
+      << en(m.energy.uniform_pj_per_mac, pe.done && pe.has_uniform) << " | "
+      << en(pe.realistic.pj_per_cycle(), pe.done) << " | " << pe.results_checked << " |\n";
+  }
+  o << "  (energy per MAC in mode m = energy per cycle in mode m / lanes_m; top-level figures are mode 0's)\n";
+  return o.str();
+}
+
 }  // namespace
 
 std::string path_json(const TimingPath& p) {
@@ -179,6 +225,7 @@ std::string report_json(const SynthReport& r) {
   o << "  \"mean_toggle_rate\": " << json_num(r.mean_toggle_rate) << ",\n";
   o << "  \"energy_method\": " << json_str(r.energy_method) << ",\n";
   o << "  \"fused_multipliers_and_tree\": " << (r.fused_mul_tree ? "true" : "false") << ",\n";
+  if (!r.modes.empty()) o << modes_json(r);
   o << "  \"pe\": {\"top\": " << json_str(r.pe_top) << ", \"area_um2\": " << json_num(r.pe.area_um2)
     << ", \"area_yosys_um2\": " << json_num(r.pe_area_yosys) << ", \"area_by_part_um2\": " << json_map(r.pe.area_by_part)
     << ", \"cells\": " << r.pe.cells << ", \"flops\": " << r.pe.flops << ", \"logic_depth\": " << r.pe.logic_depth
@@ -220,6 +267,9 @@ std::string report_text(const SynthReport& r) {
   std::ostringstream o;
   o << "macforge synth: " << r.cfg.name << " (" << r.cfg.a_name << " x " << r.cfg.b_name << ", " << r.cfg.lanes
     << " lanes";
+  for (size_t i = 1; i < r.modes.size(); ++i)
+    o << "; mode " << r.modes[i].mode << " " << r.modes[i].a << " x " << r.modes[i].b << ", " << r.modes[i].lanes
+      << " lanes; pe.reuse " << r.reuse;
   if (r.array) o << ", " << r.cfg.rows << "x" << r.cfg.cols << " " << gen::dataflow_name(r.cfg.dataflow) << " array";
   o << ")\n";
   o << "library: " << r.lib_name << (r.lib_builtin ? " (built-in)" : "") << ", " << fx(r.voltage, 2) << " V, "
@@ -287,6 +337,7 @@ std::string report_text(const SynthReport& r) {
     }
     o << "  method: " << r.energy_method << "\n  wires: " << e.wire_model << "\n";
   }
+  if (!r.modes.empty()) o << modes_text(r);
   o << power_crosscheck_text(r.power_crosscheck);
   o << "\ntime: yosys " << fx(r.t_yosys_pe + r.t_yosys_array, 1) << " s, verilator " << fx(r.t_verilator, 1)
     << " s, simulation " << fx(r.t_sim, 1) << " s, sta " << fx(r.t_sta, 1) << " s, total " << fx(r.t_total, 1)

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <random>
+#include <stdexcept>
 
 #include "gen/pe_emit.hpp"
 #include "numerics/dot.hpp"
@@ -90,14 +91,26 @@ QMatrix prefix(const QMatrix& q, size_t c) {
 
 }  // namespace
 
-Stimulus make_pe_stimulus(const gen::PeSpec& spec, StimKind kind, int chunks, uint64_t seed) {
+Stimulus make_pe_stimulus(const gen::PeSpec& spec, StimKind kind, int chunks, uint64_t seed, int mode) {
   gen::PeInfo info = gen::pe_info(spec);
-  const int L = spec.lanes, G = info.group;
+  const bool multi = info.mode.size() > 1;
+  if (mode < 0 || mode >= int(std::max<size_t>(1, info.mode.size())))
+    throw std::invalid_argument("make_pe_stimulus: mode " + std::to_string(mode) + " of a PE with " +
+                                std::to_string(info.mode.size()) + " mode(s)");
+  // the running mode's formats and geometry (a single-format PE: mode 0 = the PE)
+  const gen::PeModeInfo M = multi ? info.mode[size_t(mode)] : gen::PeModeInfo{};
+  const BlockFormat fa = multi ? M.a : spec.a, fb = multi ? M.b : spec.b;
+  const int L = multi ? M.lanes : spec.lanes, G = multi ? M.group : info.group;
+  const int abits = multi ? M.a_bits : info.a_bits, bbits = multi ? M.b_bits : info.b_bits;
   const bool external = spec.acc_source == gen::AccSource::External;
   Stimulus s;
   s.kind = kind;
-  s.ports = {{"rst", 1}, {"in_valid", 1}, {"in_first", 1}, {"in_blk_last", 1}, {"in_last", 1},
-             {"in_a", L * info.a_bits}, {"in_b", L * info.b_bits}};
+  if (multi)
+    s.ports = {{"rst", 1}, {"in_valid", 1}, {"in_mode", 1}, {"in_first", 1}, {"in_blk_last", 1}, {"in_last", 1},
+               {"in_a", info.a_port_bits}, {"in_b", info.b_port_bits}};
+  else
+    s.ports = {{"rst", 1}, {"in_valid", 1}, {"in_first", 1}, {"in_blk_last", 1}, {"in_last", 1},
+               {"in_a", L * info.a_bits}, {"in_b", L * info.b_bits}};
   if (info.a_scale) s.ports.push_back({"in_a_scale", 8});
   if (info.b_scale) s.ports.push_back({"in_b_scale", 8});
   if (external) s.ports.push_back({"in_acc", 32});
@@ -114,7 +127,8 @@ Stimulus make_pe_stimulus(const gen::PeSpec& spec, StimKind kind, int chunks, ui
   };
   const size_t P_RST = port("rst"), P_VALID = port("in_valid"), P_FIRST = port("in_first"),
                P_BLK = port("in_blk_last"), P_LAST = port("in_last"), P_A = port("in_a"), P_B = port("in_b"),
-               P_AS = port("in_a_scale"), P_BS = port("in_b_scale"), P_ACC = port("in_acc");
+               P_AS = port("in_a_scale"), P_BS = port("in_b_scale"), P_ACC = port("in_acc"),
+               P_MODE = port("in_mode");
 
   // reset, then idle cycles so that every register has settled before the window
   s.warm = 2 + info.latency + 4;
@@ -132,21 +146,26 @@ Stimulus make_pe_stimulus(const gen::PeSpec& spec, StimKind kind, int chunks, ui
     s.measured_end = int(s.cycles.size());
     s.description = "idle: in_valid = 0, constant zero operands";
     for (int c = 0; c < info.latency + 3; ++c) s.cycles.push_back(std::vector<uint32_t>(nw, 0));
+    if (P_MODE < s.ports.size())
+      for (std::vector<uint32_t>& w : s.cycles) w[off[P_MODE]] = uint32_t(mode);
     return s;
   }
   int dots = std::max(1, (chunks + cpd - 1) / cpd);
   std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ULL + 12345);
   QMatrix A, B;
   if (kind == StimKind::Realistic) {
-    A = realistic_matrix(spec.a, size_t(dots), size_t(K), seed * 2 + 1);
-    B = realistic_matrix(spec.b, size_t(dots), size_t(K), seed * 2 + 2);
+    A = realistic_matrix(fa, size_t(dots), size_t(K), seed * 2 + 1);
+    B = realistic_matrix(fb, size_t(dots), size_t(K), seed * 2 + 2);
     s.description = "realistic: Gaussian with 1% outliers x10, quantized by numerics::quantize (" +
-                    rule_name(spec.a.default_rule) + " / " + rule_name(spec.b.default_rule) + " rule)";
+                    rule_name(fa.default_rule) + " / " + rule_name(fb.default_rule) + " rule)";
   } else {
-    A = uniform_matrix(spec.a, size_t(dots), size_t(K), rng);
-    B = uniform_matrix(spec.b, size_t(dots), size_t(K), rng);
+    A = uniform_matrix(fa, size_t(dots), size_t(K), rng);
+    B = uniform_matrix(fb, size_t(dots), size_t(K), rng);
     s.description = "uniform: element codes uniform over the finite codes, scales uniform (e8m0 117..137, ue4m3 1..126)";
   }
+  if (multi)
+    s.description = "mode " + std::to_string(mode) + " (in_mode = " + std::to_string(mode) + ", " + fa.name + " x " +
+                    fb.name + ", " + std::to_string(L) + " lanes), " + s.description;
   AccumSpec acc = spec.accum;
   acc.lanes = L;
   // expected results; external accumulator: every group adds to the previous prefix result
@@ -173,11 +192,14 @@ Stimulus make_pe_stimulus(const gen::PeSpec& spec, StimKind kind, int chunks, ui
       w[off[P_BLK]] = blk_last;
       w[off[P_LAST]] = c == cpd - 1;
       for (int l = 0; l < L; ++l) {
-        put_bits(w, off[P_A], l * info.a_bits, info.a_bits, A.code(size_t(r), size_t(k0 + l)));
-        put_bits(w, off[P_B], l * info.b_bits, info.b_bits, B.code(size_t(r), size_t(k0 + l)));
+        put_bits(w, off[P_A], l * abits, abits, A.code(size_t(r), size_t(k0 + l)));
+        put_bits(w, off[P_B], l * bbits, bbits, B.code(size_t(r), size_t(k0 + l)));
       }
-      if (P_AS < s.ports.size()) w[off[P_AS]] = A.scale_code(size_t(r), size_t(k0) / A.block_len());
-      if (P_BS < s.ports.size()) w[off[P_BS]] = B.scale_code(size_t(r), size_t(k0) / B.block_len());
+      // a multi-format PE has the scale port when either mode scales that operand
+      if (P_AS < s.ports.size() && (!multi || M.a_scale))
+        w[off[P_AS]] = A.scale_code(size_t(r), size_t(k0) / A.block_len());
+      if (P_BS < s.ports.size() && (!multi || M.b_scale))
+        w[off[P_BS]] = B.scale_code(size_t(r), size_t(k0) / B.block_len());
       if (P_ACC < s.ports.size()) {
         int g = k0 / G;
         w[off[P_ACC]] = g == 0 ? 0u : prefix_bits[size_t(r)][size_t(g - 1)];
@@ -189,6 +211,10 @@ Stimulus make_pe_stimulus(const gen::PeSpec& spec, StimKind kind, int chunks, ui
   s.dots = external ? dots * (K / G) : dots;
   s.measured_end = int(s.cycles.size());
   for (int c = 0; c < info.latency + 3; ++c) s.cycles.push_back(std::vector<uint32_t>(nw, 0));
+  // in_mode held at the mode in every cycle (reset and drain too): the window
+  // sees no mode switch
+  if (P_MODE < s.ports.size())
+    for (std::vector<uint32_t>& w : s.cycles) w[off[P_MODE]] = uint32_t(mode);
   return s;
 }
 

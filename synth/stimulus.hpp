@@ -43,8 +43,11 @@ struct Stimulus {
   std::vector<uint32_t> expected;  // out_acc of every out_valid, in order
 };
 
-// chunks: data cycles wanted (rounded up to whole dot products).
-Stimulus make_pe_stimulus(const gen::PeSpec& spec, StimKind kind, int chunks, uint64_t seed);
+// chunks: data cycles wanted (rounded up to whole dot products). mode: for a
+// multi-format PE (spec.modes == 2) the mode every chunk runs in (in_mode held
+// at it; mode m's formats, lanes, element bits, groups and scale codes, the
+// reference numerics::dot with mode m's formats); 0 for a single-format PE.
+Stimulus make_pe_stimulus(const gen::PeSpec& spec, StimKind kind, int chunks, uint64_t seed, int mode = 0);
 
 // Compares the PE's outputs with the expected ones (NaN by class). Returns
 // "" when they agree, else a one-line description of the first difference.
