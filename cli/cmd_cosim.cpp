@@ -19,8 +19,9 @@ namespace macforge::cli {
 namespace {
 
 const char* kUsage =
-    "usage: macforge cosim --config CFG --gemm M,N,K [--array RxC] [--dataflow os|ws] [--seed S]\n"
-    "                      [--ideal-memory] [--vcd FILE] [--cache-dir DIR] [--jobs N] [--build-only]\n\n"
+    "usage: macforge cosim --config CFG --gemm M,N,K [--array RxC] [--dataflow os|ws] [--mode M]\n"
+    "                      [--seed S] [--ideal-memory] [--vcd FILE] [--cache-dir DIR] [--jobs N]\n"
+    "                      [--build-only]\n\n"
     "Runs C = A x B^T on seeded random operands (activations Laplace with outliers, weights\n"
     "Gaussian, each quantized by its format's quantizer) through the same SystemC top twice: with\n"
     "the behavioural array and with the generated RTL verilated with `verilator --sc`, and computes\n"
@@ -30,6 +31,11 @@ const char* kUsage =
     "The RTL is generated from CFG and compiled once per distinct RTL into a cache keyed by a hash\n"
     "of the generated Verilog (default $MACFORGE_CACHE, else ~/.cache/macforge/cosim); the first run\n"
     "of a new config builds it (tens of seconds to minutes), later runs start at once.\n"
+    "--mode M runs a multi-format array (pe.modes) in mode M: 0 (the 8-bit mode, the default) or 1,\n"
+    "or the mode's format as layer files name it (e.g. nvint4, or A/B for different operands).\n"
+    "The operands are quantized in that mode's formats, the array streams that mode's lanes with\n"
+    "in_mode = M, and the reference is the single-format gemm() of those formats. A mode the\n"
+    "config lacks (or, on a single-format config, another format than its own) is an error (exit 2).\n"
     "--vcd FILE writes a waveform of the RTL (a separate model built with --trace).\n"
     "--build-only builds the model and prints the executable's path (--harness plain: the\n"
     "benchmark's plain C++ Verilator harness of the same RTL instead).";
@@ -53,6 +59,7 @@ int cmd_cosim(const std::vector<std::string>& args) {
   desc.add_options()("config,c", po::value<std::string>(), "configuration YAML")(
       "gemm", po::value<std::string>(), "M,N,K")("array", po::value<std::string>(), "RxC, overrides the config")(
       "dataflow", po::value<std::string>(), "os | ws, overrides the config")(
+      "mode", po::value<std::string>(), "multi-format array: the mode to run (0, 1 or its format; default 0)")(
       "seed", po::value<uint64_t>()->default_value(1), "operand data seed")(
       "ideal-memory", "unbounded buffers and bandwidth")("vcd", po::value<std::string>(), "waveform of the RTL")(
       "cache-dir", po::value<std::string>(), "where co-simulation models are built and kept")(
@@ -76,6 +83,7 @@ int cmd_cosim(const std::vector<std::string>& args) {
   if (vm.count("gemm")) pass.insert(pass.end(), {"--gemm", vm["gemm"].as<std::string>()});
   if (vm.count("array")) pass.insert(pass.end(), {"--array", vm["array"].as<std::string>()});
   if (vm.count("dataflow")) pass.insert(pass.end(), {"--dataflow", vm["dataflow"].as<std::string>()});
+  if (vm.count("mode")) pass.insert(pass.end(), {"--mode", vm["mode"].as<std::string>()});
   pass.insert(pass.end(), {"--seed", std::to_string(vm["seed"].as<uint64_t>())});
   if (vm.count("ideal-memory")) pass.push_back("--ideal-memory");
   std::string vcd = vm.count("vcd") ? vm["vcd"].as<std::string>() : "";
@@ -85,7 +93,8 @@ int cmd_cosim(const std::vector<std::string>& args) {
   if (build_only && !vm.count("gemm")) check.insert(check.end(), {"--gemm", "1,1,1"});
   sim::CosimArgs ca = sim::parse_cosim_args(check, false);
   sim::LoadedConfig cfg = sim::load_sim_config(ca.config, ca.ov);
-  for (const sim::Gemm& g : ca.gemms) sim::Schedule(cfg.accel.array, cfg.accel.memory, g, ca.ideal);
+  const sim::ArraySpec arr = cfg.accel.array.in_mode(sim::cosim_mode(cfg.accel.array, ca.mode));
+  for (const sim::Gemm& g : ca.gemms) sim::Schedule(arr, cfg.accel.memory, g, ca.ideal);
 
   sim::CosimToolchain tc;
   tc.source_dir = MACFORGE_SOURCE_DIR;

@@ -23,6 +23,10 @@ CosimArgs parse_cosim_args(const std::vector<std::string>& args, bool allow_many
       c.gemms.push_back(parse_gemm(value(i)));
     } else if (a == "--array") parse_array_shape(value(i), c.ov.rows, c.ov.cols);
     else if (a == "--dataflow") c.ov.dataflow = parse_dataflow(value(i));
+    else if (a == "--mode") {
+      c.mode = value(i);
+      if (c.mode.empty()) throw FormatError("--mode: expected a mode number (0, 1) or a mode's format name");
+    }
     else if (a == "--seed") {
       const std::string& s = value(i);
       if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos || s.size() > 19)
@@ -37,6 +41,17 @@ CosimArgs parse_cosim_args(const std::vector<std::string>& args, bool allow_many
   if (c.ov.dataflow && *c.ov.dataflow == Dataflow::IS)
     throw FormatError("--dataflow is: the generated RTL has no input-stationary dataflow (co-simulation: os, ws)");
   return c;
+}
+
+int cosim_mode(const ArraySpec& arr, const std::string& mode) {
+  int m = arr.find_mode(mode);
+  if (m < 0) {
+    std::string modes;
+    for (int k = 0; k < arr.num_modes(); ++k) modes += (k ? ", " : "") + std::to_string(k) + " = " + arr.mode_name(k);
+    throw FormatError("--mode '" + mode + "': not a mode of this array (" +
+                      (arr.num_modes() > 1 ? "modes: " : "single-format: ") + modes + ")");
+  }
+  return m;
 }
 
 Mismatch first_mismatch(const std::vector<float>& got, const std::vector<float>& want, int64_t N,
@@ -88,7 +103,8 @@ std::string cosim_json(const std::string& config, const ArraySpec& arr, uint64_t
   s << "{\n  \"config\": \"" << json_escape(config) << "\",\n";
   s << "  \"array\": {\"rows\": " << arr.rows << ", \"cols\": " << arr.cols << ", \"dataflow\": \""
     << dataflow_name(arr.dataflow) << "\", \"lanes\": " << arr.lanes << ", \"a\": \"" << json_escape(arr.a.name)
-    << "\", \"b\": \"" << json_escape(arr.b.name) << "\"},\n";
+    << "\", \"b\": \"" << json_escape(arr.b.name) << "\", \"mode\": " << arr.mode << ", \"mode_name\": \""
+    << json_escape(arr.mode_name(arr.mode)) << "\", \"modes\": " << arr.num_modes() << "},\n";
   s << "  \"seed\": " << seed << ", \"ideal_memory\": " << (ideal ? "true" : "false") << ",\n";
   s << "  \"runs\": [\n";
   for (size_t i = 0; i < results.size(); ++i) {

@@ -22,12 +22,19 @@ struct CosimArgs {
   uint64_t seed = 1;
   bool ideal = false;
   std::string vcd;
+  std::string mode;  // --mode as given ("" = mode 0)
 };
 
 // Parses the arguments shared by `macforge cosim` and the cosim executable
 // (--config, --gemm (repeatable in the executable), --array, --dataflow,
-// --seed, --ideal-memory, --vcd). Throws FormatError on bad input.
+// --mode, --seed, --ideal-memory, --vcd). Throws FormatError on bad input.
 CosimArgs parse_cosim_args(const std::vector<std::string>& args, bool allow_many_gemms);
+
+// The mode --mode names on this array: "" (mode 0), "0"/"1", or a mode's
+// format as the layer files spell it (ArraySpec::find_mode). Throws
+// FormatError naming the array's modes when there is no such mode (including
+// a format other than its own on a single-format array).
+int cosim_mode(const ArraySpec& arr, const std::string& mode);
 
 struct Mismatch {
   bool found = false;

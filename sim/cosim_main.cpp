@@ -6,7 +6,10 @@
 // the config it was generated from) and, for --vcd, MF_TRACE.
 //
 //   cosim --config CFG --gemm M,N,K [--gemm ...] [--array RxC] [--dataflow os|ws]
-//         [--seed S] [--ideal-memory] [--vcd FILE]
+//         [--mode M] [--seed S] [--ideal-memory] [--vcd FILE]
+//
+// --mode runs a multi-format array in mode M (its formats, lanes and group;
+// the reference is the single-format gemm() of that mode's formats).
 //
 // Prints a JSON report; exit 0 when every run matched (cycles and bits), 1 on
 // a mismatch (the first differing output is in the report and on stderr), 2
@@ -40,6 +43,9 @@ int main(int argc, char** argv) {
   try {
     ca = parse_cosim_args(args, true);
     cfg = load_sim_config(ca.config, ca.ov);
+    // The whole model (controller, behavioural array, operands, reference)
+    // runs the array as mode m; the RTL driver drives in_mode = m.
+    cfg.accel.array = cfg.accel.array.in_mode(cosim_mode(cfg.accel.array, ca.mode));
     if (cfg.gen.hash() != uint64_t(MF_CONFIG_HASH)) {
       std::cerr << "error: this co-simulation model was built for another configuration (config hash "
                 << std::hex << uint64_t(MF_CONFIG_HASH) << ", got " << cfg.gen.hash() << std::dec

@@ -50,6 +50,13 @@ RtlDriver::RtlDriver(const ArraySpec& arr) : arr_(arr) {
   Q_ = G_ / L_;
   AB_ = arr.a.elem.bits;
   BB_ = arr.b.elem.bits;
+  AW_ = L_ * AB_;
+  BW_ = L_ * BB_;
+  for (const ModeSpec& m : arr.modes) {
+    AW_ = std::max(AW_, m.lanes * m.a.elem.bits);
+    BW_ = std::max(BW_, m.lanes * m.b.elem.bits);
+  }
+  mode_ = arr.mode != 0;
   gsa_ = gscale(arr.a);
   gsb_ = gscale(arr.b);
 }
@@ -125,6 +132,7 @@ void RtlDriver::os_inputs(const Active& a, int64_t cycle, PortInputs& in) {
   int64_t j = cycle - a.t.stream_start;
   int64_t cg = s.k0 / L_ + j;  // chunk of the tile's dot products
   in.in_valid = true;
+  in.in_mode = mode_;
   in.in_first = s.first && j == 0;
   in.in_last = s.last && j == s.chunks - 1;
   in.in_blk_last = ((cg + 1) * L_) % G_ == 0 || cg == nk_ - 1;
@@ -132,14 +140,14 @@ void RtlDriver::os_inputs(const Active& a, int64_t cycle, PortInputs& in) {
   bool as = A_->fmt.has_block_scale(), bs = B_->fmt.has_block_scale();
   for (int i = 0; i < R_; ++i) {
     int64_t m = s.m0 + i;
-    for (int l = 0; l < L_; ++l) put_bits(in.in_a, (i * L_ + l) * AB_, AB_, a_code(m, k0 + l));
+    for (int l = 0; l < L_; ++l) put_bits(in.in_a, i * AW_ + l * AB_, AB_, a_code(m, k0 + l));
     if (as) put_bits(in.in_a_scale, i * 8, 8, a_scale(m, k0));
     if (gsa_ == 2) put_bits(in.in_ga, i * 32, 32, f32_bits(ga(m)));
   }
   if (gsa_ == 1) put_bits(in.in_ga, 0, 32, f32_bits(ga(0)));
   for (int jj = 0; jj < C_cols_; ++jj) {
     int64_t n = s.n0 + jj;
-    for (int l = 0; l < L_; ++l) put_bits(in.in_b, (jj * L_ + l) * BB_, BB_, b_code(n, k0 + l));
+    for (int l = 0; l < L_; ++l) put_bits(in.in_b, jj * BW_ + l * BB_, BB_, b_code(n, k0 + l));
     if (bs) put_bits(in.in_b_scale, jj * 8, 8, b_scale(n, k0));
     if (gsb_ == 2) put_bits(in.in_gb, jj * 32, 32, f32_bits(gb(n)));
   }
@@ -158,7 +166,7 @@ void RtlDriver::ws_load(const Active& a, int64_t cycle, PortInputs& in) {
   bool bs = B_->fmt.has_block_scale();
   for (int j = 0; j < C_cols_; ++j) {
     int64_t n = s.n0 + j;
-    for (int l = 0; l < L_; ++l) put_bits(in.w_b, (j * L_ + l) * BB_, BB_, b_code(n, k0 + l));
+    for (int l = 0; l < L_; ++l) put_bits(in.w_b, j * BW_ + l * BB_, BB_, b_code(n, k0 + l));
     if (bs) put_bits(in.w_b_scale, j * 8, 8, b_scale(n, kb));
     if (gsb_ == 2) put_bits(in.w_gb, j * 32, 32, f32_bits(gb(n)));
   }
@@ -171,13 +179,14 @@ void RtlDriver::ws_stream(const Active& a, int64_t cycle, PortInputs& in) {
   int64_t m = s.m0 + st / Q_;
   int q = int(st % Q_);
   in.in_valid = true;
+  in.in_mode = mode_;
   in.in_blk_last = q == Q_ - 1;
   in.in_last = s.out_final;
   in.in_bank = a.bank != 0;
   bool as = A_->fmt.has_block_scale();
   for (int i = 0; i < R_; ++i) {
     int64_t kb = s.k0 + int64_t(i) * G_, k0 = kb + int64_t(q) * L_;
-    for (int l = 0; l < L_; ++l) put_bits(in.in_a, (i * L_ + l) * AB_, AB_, a_code(m, k0 + l));
+    for (int l = 0; l < L_; ++l) put_bits(in.in_a, i * AW_ + l * AB_, AB_, a_code(m, k0 + l));
     if (as) put_bits(in.in_a_scale, i * 8, 8, a_scale(m, kb));
   }
   if (gsa_) put_bits(in.in_ga, 0, 32, f32_bits(ga(m)));
@@ -188,19 +197,19 @@ void RtlDriver::ws_stream(const Active& a, int64_t cycle, PortInputs& in) {
 
 void RtlDriver::inputs(int64_t cycle, PortInputs& in) {
   const bool ws = arr_.dataflow == Dataflow::WS;
-  in.rst = in.in_valid = in.in_first = in.in_blk_last = in.in_last = in.in_bank = false;
+  in.rst = in.in_valid = in.in_first = in.in_blk_last = in.in_last = in.in_bank = in.in_mode = false;
   in.w_valid = in.w_bank = false;
   in.w_row = in.w_chunk = 0;
   // Buses keep their size; only what this cycle drives is rewritten (zeros otherwise).
   if (in.in_a.empty()) {
-    sized(in.in_a, R_ * L_ * AB_);
+    sized(in.in_a, R_ * AW_);
     sized(in.in_a_scale, R_ * 8);
-    sized(in.in_b, C_cols_ * L_ * BB_);
+    sized(in.in_b, C_cols_ * BW_);
     sized(in.in_b_scale, C_cols_ * 8);
     sized(in.in_ga, gsa_ == 2 && !ws ? R_ * 32 : 32);
     sized(in.in_gb, gsb_ == 2 ? C_cols_ * 32 : 32);
     sized(in.in_psum, C_cols_ * 32);
-    sized(in.w_b, C_cols_ * L_ * BB_);
+    sized(in.w_b, C_cols_ * BW_);
     sized(in.w_b_scale, C_cols_ * 8);
     sized(in.w_gb, gsb_ == 2 ? C_cols_ * 32 : 32);
   } else {

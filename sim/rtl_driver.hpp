@@ -22,7 +22,12 @@ namespace macforge::sim {
 
 class RtlDriver {
  public:
-  explicit RtlDriver(const ArraySpec& arr);  // OS or WS (throws FormatError for IS)
+  // OS or WS (throws FormatError for IS). A multi-format array runs in
+  // arr.mode (arr = ArraySpec::in_mode(m): that mode's formats and lanes):
+  // in_mode is driven with it on every chunk, and the operand slices of the
+  // rows and columns are the PE's port widths (the widest mode's
+  // LANES_m x BITS_m), mode m's lanes packed from bit 0 of each.
+  explicit RtlDriver(const ArraySpec& arr);
   // A new GEMM: operands (M x K, N x K). Cycles are absolute.
   void begin(const QMatrix& A, const QMatrix& B);
   void push(const Step& s, int64_t index, const StepTimes& t);
@@ -66,6 +71,8 @@ class RtlDriver {
 
   ArraySpec arr_;
   int R_, C_cols_, L_, G_, Q_, AB_, BB_;
+  int AW_, BW_;           // bits of one row's / column's operand slice on the ports
+  bool mode_ = false;     // the in_mode value (multi-format arrays)
   int gsa_ = 0, gsb_ = 0;  // 0 none, 1 tensor, 2 channel
   const QMatrix* A_ = nullptr;
   const QMatrix* B_ = nullptr;

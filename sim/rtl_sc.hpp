@@ -79,6 +79,7 @@ std::unique_ptr<Binding> bind(Port& port, const char* name) {
   struct has_##member<T, std::void_t<decltype(std::declval<T&>().member)>> \
       : std::true_type {};
 MF_RTL_HAS(in_first)
+MF_RTL_HAS(in_mode)
 MF_RTL_HAS(in_a_scale)
 MF_RTL_HAS(in_b)
 MF_RTL_HAS(in_b_scale)
@@ -120,6 +121,7 @@ class RtlArray : public sc_core::sc_module, public ArrayBackend {
     out_valid_ = bind(top_.out_valid, "out_valid");
     out_c_ = bind(top_.out_c, "out_c");
     if constexpr (has_in_first<VTop>::value) in_first_ = bind(top_.in_first, "in_first");
+    if constexpr (has_in_mode<VTop>::value) in_mode_ = bind(top_.in_mode, "in_mode");
     if constexpr (has_in_a_scale<VTop>::value) in_a_scale_ = bind(top_.in_a_scale, "in_a_scale");
     if constexpr (has_in_b<VTop>::value) in_b_ = bind(top_.in_b, "in_b");
     if constexpr (has_in_b_scale<VTop>::value) in_b_scale_ = bind(top_.in_b_scale, "in_b_scale");
@@ -239,6 +241,7 @@ class RtlArray : public sc_core::sc_module, public ArrayBackend {
     in_last_->set(bit(in.in_last));
     if (!in.in_a.empty()) in_a_->set(in.in_a);
     if (in_first_) in_first_->set(bit(in.in_first));
+    if (in_mode_) in_mode_->set(bit(in.in_mode));
     if (in_a_scale_ && !in.in_a_scale.empty()) in_a_scale_->set(in.in_a_scale);
     if (in_b_ && !in.in_b.empty()) in_b_->set(in.in_b);
     if (in_b_scale_ && !in.in_b_scale.empty()) in_b_scale_->set(in.in_b_scale);
@@ -262,7 +265,7 @@ class RtlArray : public sc_core::sc_module, public ArrayBackend {
   RtlDriver drv_;
   ArraySpec arr_;
   GemmData* data_ = nullptr;
-  std::unique_ptr<rtl_detail::Binding> rst_, in_valid_, in_first_, in_blk_last_, in_last_, in_bank_, in_a_,
+  std::unique_ptr<rtl_detail::Binding> rst_, in_valid_, in_first_, in_mode_, in_blk_last_, in_last_, in_bank_, in_a_,
       in_a_scale_, in_b_, in_b_scale_, in_ga_, in_gb_, in_psum_, w_valid_, w_bank_, w_row_, w_chunk_, w_b_,
       w_b_scale_, w_gb_, out_valid_, out_row_, out_last_, out_c_;
   sc_core::sc_event done_ev_, watchdog_ev_, activate_ev_;
