@@ -47,8 +47,12 @@ ArraySpec ArraySpec::in_mode(int m) const {
   s.accum.lanes = md.lanes;
   // The generator's cycle definitions with this mode's chunks: nk = ceil(K /
   // lanes_m), Q = group_m / lanes_m (docs/timing_model.md section 3.5).
-  s.timing.lanes = md.lanes;
-  s.timing.group = s.group();
+  if (md.timing.lanes > 0) {
+    s.timing = md.timing;
+  } else {
+    s.timing.lanes = md.lanes;
+    s.timing.group = s.group();
+  }
   return s;
 }
 

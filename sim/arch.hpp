@@ -25,6 +25,14 @@ struct ModeSpec {
   std::string name;  // as layer files name it: "nvint4", or "A/B" when the operands differ
   BlockFormat a, b;
   int lanes = 1;
+  // The generator's cycle definitions in this mode (gen::array_timing(...,
+  // mode)); when absent (timing.lanes == 0) in_mode derives them.
+  gen::ArrayTiming timing = no_timing();
+  static gen::ArrayTiming no_timing() {
+    gen::ArrayTiming t;
+    t.lanes = 0;
+    return t;
+  }
 };
 
 struct ArraySpec {

@@ -97,10 +97,12 @@ ArraySpec array_spec(const gen::ArrayConfig& cfg, Dataflow df) {
   a.pe_latency = t.pe_latency;
   a.out_stage = t.out_stage;
   a.timing = t;
-  a.modes.push_back({mode_label(cfg.a_name, cfg.b_name), cfg.a, cfg.b, cfg.lanes});
-  // Mode 1 of a multi-format config (pe.modes): its formats and lanes1 lanes;
-  // its group follows from them (ArraySpec::in_mode), the same rule as group1.
-  if (cfg.modes >= 2) a.modes.push_back({mode_label(cfg.a1_name, cfg.b1_name), cfg.a1, cfg.b1, cfg.lanes1});
+  a.modes.push_back({mode_label(cfg.a_name, cfg.b_name), cfg.a, cfg.b, cfg.lanes, t});
+  // Mode 1 of a multi-format config (pe.modes): its formats, lanes1 lanes and
+  // the generator's timing in that mode (its chunks and group; the same LAT
+  // and output stage).
+  if (cfg.modes >= 2)
+    a.modes.push_back({mode_label(cfg.a1_name, cfg.b1_name), cfg.a1, cfg.b1, cfg.lanes1, gen::array_timing(cfg, pe, 0, 1)});
   return a;
 }
 

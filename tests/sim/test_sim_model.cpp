@@ -522,6 +522,9 @@ TEST(Modes, FormatNamesAModeOfTheArray) {
   EXPECT_EQ(m1.group(), 16);
   EXPECT_EQ(m1.chunks_per_group(), 1);
   EXPECT_EQ(m1.timing.lanes, 16);
+  EXPECT_EQ(m1.timing.group, 16);
+  EXPECT_EQ(m1.timing.pe_latency, a.timing.pe_latency);
+  EXPECT_EQ(m1.timing.out_stage, a.timing.out_stage);
   EXPECT_EQ(m1.pe_latency, a.pe_latency);
   EXPECT_EQ(m1.a.name, "nvint4");
   // The generator's view of mode 1 (gen/config.hpp lanes1, group1) is the same.
