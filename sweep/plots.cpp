@@ -200,6 +200,36 @@ PlotResult draw_plots(const ReportData& rd, std::ostream& err) {
     plots.push_back(p);
   }
 
+  // 6. Multi-format PEs (shared and side-by-side): per mode, area per MAC
+  // per cycle and energy per MAC.
+  MultiFormatTable mft = multi_format_table(m, rd.rows);
+  bool any_mf = false;
+  for (const MultiFormatRow& x : mft.rows) any_mf |= x.ok;
+  if (any_mf) {
+    Plot p;
+    p.info = {"multi_format", "Multi-format PEs: area per MAC per cycle and energy per MAC, per mode"};
+    std::ostringstream d;
+    d << "# design area_per_mac_mode0 area_per_mac_mode1 energy_mode0 energy_mode1 energy_mixed\n";
+    for (const MultiFormatRow& x : mft.rows)
+      if (x.ok)
+        d << q(x.label + (x.kind == "shared" ? "" : " (arrays)")) << " " << v(x.area_per_mac[0]) << " "
+          << v(x.area_per_mac[1]) << " " << v(x.energy[0]) << " " << v(x.energy[1]) << " " << v(x.energy_mixed)
+          << "\n";
+    p.data.emplace_back("multi_format.dat", d.str());
+    std::ostringstream s;
+    s << kCommon << kHist << "set multiplot layout 1,2\n"
+      << "set title 'Area per MAC per cycle (um^2)'\n"
+      << "plot 'multi_format.dat' using 2:xtic(1) title 'mode 0 (8-bit)' lc rgb '#4477aa', '' using 3 title "
+         "'mode 1' lc rgb '#66ccee'\n"
+      << "set title 'Energy per MAC (pJ)'\n"
+      << "plot 'multi_format.dat' using 4:xtic(1) title 'mode 0 (8-bit)' lc rgb '#ee6677', '' using 5 title "
+         "'mode 1' lc rgb '#ccbb44', '' using 6 title 'mixed (equal time)' lc rgb '#aa3377'\n"
+      << "unset multiplot\n";
+    p.script = s.str();
+    p.width = 1500;
+    plots.push_back(p);
+  }
+
   // Write everything, then draw.
   std::ostringstream render;
   render << "#!/bin/sh\n# Redraws the plots of this sweep (written by macforge collect).\ncd \"$(dirname \"$0\")\"\n";
