@@ -23,7 +23,7 @@ const char* kUsage =
     "                      [--no-energy] [--cycles N] [--clock-ghz F] [--seed S] [-j N]\n"
     "                      [--clock-ns T] [--no-timing] [--adders ripple|prefix|auto]\n"
     "                      [--activity sim|uniform:A] [--crosscheck-power]\n"
-    "       macforge synth --compare F1,F2[,A+B...] [--lanes L] [--liberty FILE] [--out DIR] [--json]\n\n"
+    "       macforge synth --compare F1,F2[,A+B,A+B@REUSE...] [--lanes L] [--liberty FILE] [--out DIR] [--json]\n\n"
     "Synthesizes the PE of CONFIG once with Yosys 0.23 (partitioned into lane multipliers,\n"
     "alignment/normalization, adder tree, scale logic, accumulators, registers), then the array\n"
     "around it with the PE as a black box (its area counted per instance), and reports area in um^2\n"
@@ -54,6 +54,10 @@ const char* kUsage =
     "A+B = a mixed design, the narrower format at L lanes and the wider at L*narrow/wide bits), a\n"
     "Markdown + CSV table of area and energy normalized to the first entry (DIR/compare.md,\n"
     "compare.csv, compare.json; default DIR synth-compare), like Table 5 of arXiv 2510.25602.\n"
+    "A+B@REUSE (REUSE: none, int-scheme1, int-scheme2, fp-shared) is one multi-format PE (pe.modes):\n"
+    "the 8-bit format at L/2 lanes, the 4-bit one at L, energy per MAC averaged over both modes.\n"
+    "A multi-format config (pe.modes) reports area by part once and energy per MAC per mode, each\n"
+    "mode simulated on its own formats' data (docs/synthesis.md \"Multi-format PEs\").\n"
     "Exit codes: 2 usage / config / Liberty errors (FILE:LINE), 1 tool failures (the message names\n"
     "the log to read).";
 

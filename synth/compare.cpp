@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <iomanip>
+#include <optional>
 #include <sstream>
 
 #include "numerics/block_format.hpp"
@@ -70,14 +71,46 @@ bool paper_value(const std::string& base, const std::string& entry, double& area
   return false;
 }
 
+// "int-scheme2" -> the scheme; nullopt for an unknown name.
+std::optional<gen::Reuse> parse_reuse(const std::string& n) {
+  for (gen::Reuse r : {gen::Reuse::None, gen::Reuse::IntScheme1, gen::Reuse::IntScheme2, gen::Reuse::FpShared})
+    if (n == gen::reuse_name(r)) return r;
+  return std::nullopt;
+}
+
+// A+B@REUSE: the 8-bit format (mode 0), the narrow one (mode 1), the scheme.
+struct SharedEntry {
+  std::string wide, narrow;
+  gen::Reuse reuse = gen::Reuse::None;
+};
+std::optional<SharedEntry> shared_entry(const std::string& e) {
+  size_t at = e.find('@');
+  if (at == std::string::npos) return std::nullopt;
+  std::vector<std::string> parts = split(e.substr(0, at), '+');
+  SharedEntry x;
+  bool first_wide = parse_block_format(parts[0]).elem.bits >= parse_block_format(parts[1]).elem.bits;
+  x.wide = parts[first_wide ? 0 : 1];
+  x.narrow = parts[first_wide ? 1 : 0];
+  x.reuse = *parse_reuse(e.substr(at + 1));
+  return x;
+}
+
 }  // namespace
 
 std::vector<std::string> parse_compare_list(const std::string& s) {
   std::vector<std::string> out;
   for (const std::string& e : split(s, ',')) {
     if (e.empty()) throw InputError("--compare '" + s + "': empty entry (expected F1,F2,... or A+B for a mixed design)");
-    std::vector<std::string> parts = split(e, '+');
+    // A+B@REUSE: one multi-format PE (docs/synthesis.md section 8)
+    size_t at = e.find('@');
+    std::vector<std::string> parts = split(e.substr(0, at), '+');
     if (parts.size() > 2) throw InputError("--compare entry '" + e + "': at most two formats (A+B)");
+    if (at != std::string::npos) {
+      std::string r = e.substr(at + 1);
+      if (parts.size() != 2 || !parse_reuse(r))
+        throw InputError("--compare entry '" + e + "': A+B@REUSE is one multi-format PE of two formats (REUSE: " +
+                         std::string(gen::kReuseChoices) + ")");
+    }
     for (const std::string& p : parts) {
       try {
         parse_block_format(p);
@@ -116,9 +149,18 @@ CompareResult run_compare(const CompareOptions& opt) {
   for (const std::string& e : opt.entries) {
     CompareRow r;
     r.entry = e;
-    std::vector<std::string> parts = split(e, '+');
+    std::vector<std::string> parts = split(e.substr(0, e.find('@')), '+');
     r.mixed = parts.size() == 2;
-    if (!r.mixed) {
+    if (std::optional<SharedEntry> x = shared_entry(e)) {
+      // one PE, mode 0 at lanes x narrow/wide bits (4-bit mode 1: 2 x those lanes = --lanes)
+      int nb = parse_block_format(x->narrow).elem.bits;
+      int l0 = nb == 4 ? opt.lanes / 2 : opt.lanes;
+      if (l0 < 1 || (nb == 4 && opt.lanes % 2 != 0))
+        throw InputError("--compare entry '" + e + "': " + std::to_string(opt.lanes) +
+                         " lanes cannot be split into an 8-bit mode and a 4-bit mode at twice its lanes");
+      r.shared = true;
+      r.pes.push_back({e, l0});
+    } else if (!r.mixed) {
       r.pes.push_back({parts[0], opt.lanes});
     } else {
       int ba = parse_block_format(parts[0]).elem.bits, bb = parse_block_format(parts[1]).elem.bits;
@@ -139,7 +181,14 @@ CompareResult run_compare(const CompareOptions& opt) {
   for (Job& j : jobs) {
     gen::ArrayConfig cfg;
     cfg.name = ident_of(j.fmt) + "_l" + std::to_string(j.lanes);
-    cfg.a_name = cfg.b_name = j.fmt;
+    if (std::optional<SharedEntry> x = shared_entry(j.fmt)) {
+      cfg.modes = 2;
+      cfg.a_name = cfg.b_name = x->wide;
+      cfg.a1_name = cfg.b1_name = x->narrow;
+      cfg.reuse = x->reuse;
+    } else {
+      cfg.a_name = cfg.b_name = j.fmt;
+    }
     cfg.lanes = j.lanes;
     cfg.pipeline = opt.pipeline;
     cfg.rows = cfg.cols = 1;
@@ -160,7 +209,34 @@ CompareResult run_compare(const CompareOptions& opt) {
   const CompareRow* base_single = nullptr;
   const CompareRow* base_mixed = nullptr;
   for (CompareRow& r : res.rows) {
-    if (!r.mixed) {
+    if (r.shared) {
+      // one multi-format PE running half the time in each mode: energy per MAC =
+      // (energy per cycle in mode 0 + in mode 1) / (lanes_0 + lanes_1), as the
+      // side-by-side rows below
+      const SynthReport& s = find_job(r.pes[0].first, r.pes[0].second);
+      r.area_um2 = s.area_um2;
+      r.area_by_part = s.area_by_part;
+      r.seconds = s.t_total;
+      if (s.timing.available) {
+        r.timing = true;
+        r.clock_ns = s.timing.clock_ns;
+        r.fmax_mhz = s.timing.fmax_mhz;
+        r.slack_ns = s.timing.slack_ns;
+        r.timing_met = s.timing.met;
+      }
+      double macs = 0, e = 0, u = 0;
+      bool done = !s.modes.empty(), uni = done;
+      for (const ModeReport& m : s.modes) {
+        macs += m.lanes;
+        r.mode_lanes.push_back(m.lanes);
+        done = done && m.pe_energy.done;
+        uni = uni && m.pe_energy.has_uniform;
+        e += m.pe_energy.realistic.pj_per_cycle();
+        u += m.pe_energy.uniform.pj_per_cycle();
+      }
+      if (done) r.energy_pj_per_mac = e / macs;
+      if (done && uni) r.energy_uniform_pj_per_mac = u / macs;
+    } else if (!r.mixed) {
       const SynthReport& s = find_job(r.pes[0].first, r.pes[0].second);
       r.area_um2 = s.area_um2;
       r.energy_pj_per_mac = s.energy_pj_per_mac;
@@ -204,8 +280,11 @@ CompareResult run_compare(const CompareOptions& opt) {
     if (!base) base = &r;
     r.area_ratio = r.area_um2 / base->area_um2;
     r.energy_ratio = base->energy_pj_per_mac > 0 ? r.energy_pj_per_mac / base->energy_pj_per_mac : 0;
-    double pa, pe;
-    if (paper_value(base->entry, r.entry, pa, pe)) {
+    double pa = -1, pe = -1;
+    // two shared entries: Table 5's mixed row (the paper's mixed designs share a datapath)
+    auto body = [](const std::string& x) { return x.substr(0, x.find('@')); };
+    const bool both = base->shared && r.shared;
+    if (paper_value(both ? body(base->entry) : base->entry, both ? body(r.entry) : r.entry, pa, pe)) {
       r.paper_area = pa;
       r.paper_energy = pe;
     }
@@ -237,6 +316,10 @@ CompareResult run_compare(const CompareOptions& opt) {
     const CompareRow& r = res.rows[i];
     std::string lanes;
     for (const auto& [f, l] : r.pes) lanes += (lanes.empty() ? "" : ":") + std::to_string(l);
+    if (r.shared) {
+      lanes.clear();
+      for (int l : r.mode_lanes) lanes += (lanes.empty() ? "" : ":") + std::to_string(l);
+    }
     md << "| " << r.entry << " | " << lanes << " | " << fx(r.area_um2, 0) << " | " << fx(r.area_ratio, 2) << " | "
        << fx(r.paper_area, 2) << " | " << fx(r.energy_pj_per_mac, 4) << " | " << fx(r.energy_ratio, 2) << " | "
        << fx(r.paper_energy, 2) << " | " << fx(r.energy_uniform_pj_per_mac, 4) << " | "

@@ -10,8 +10,13 @@
 // designs). macforge has no shared multi-format datapath, so it is modelled
 // as the two PEs side by side: area = sum of both; energy per MAC = the
 // energy of running half the time in each mode (the idle PE costs its
-// leakage, clock gated) divided by the MACs done. Single entries are
-// normalized to the first single entry, mixed entries to the first mixed one.
+// leakage, clock gated) divided by the MACs done. "A+B@REUSE" (e.g.
+// mxfp8_e4m3+nvfp4@fp-shared) is one multi-format PE (pe.modes, pe.reuse):
+// the 8-bit format is mode 0 at LANES/2 lanes, the 4-bit one mode 1 at LANES
+// (a 6-bit one at the same lanes); its area is the one PE's, its energy per
+// MAC (E_cycle(mode 0) + E_cycle(mode 1)) / (lanes_0 + lanes_1), half the time
+// in each mode. Single entries are normalized to the first single entry,
+// mixed and shared entries to the first mixed or shared one.
 #pragma once
 
 #include <map>
@@ -33,6 +38,10 @@ struct CompareOptions {
 struct CompareRow {
   std::string entry;
   bool mixed = false;
+  // A+B@REUSE: one multi-format PE (mixed too); pes holds the entry at mode 0's
+  // lanes, mode_lanes the lanes of each mode
+  bool shared = false;
+  std::vector<int> mode_lanes;
   std::vector<std::pair<std::string, int>> pes;  // format, lanes
   double area_um2 = 0, energy_pj_per_mac = 0, energy_uniform_pj_per_mac = 0;
   double area_ratio = 0, energy_ratio = 0;

@@ -223,3 +223,35 @@ TEST(SynthModes, CliReportPerMode) {
   EXPECT_EQ(j["lanes"], 1);
   EXPECT_TRUE(fs::exists(t / "o/sim/mode1_realistic.out"));
 }
+
+// --compare with a shared-datapath entry A+B@REUSE: one multi-format PE, its
+// lanes per mode, area = that PE's, energy per MAC = (E_cycle(mode 0) +
+// E_cycle(mode 1)) / (lanes_0 + lanes_1) from its own report; bad schemes are
+// usage errors.
+TEST(SynthModes, CompareSharedEntry) {
+  CliResult bad = run_cli("synth --compare mxint8+nvint4@int-scheme9 --lanes 2");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("int-scheme2"), std::string::npos) << bad.err;  // the valid choices
+  CliResult one = run_cli("synth --compare mxint8@none --lanes 2");
+  EXPECT_EQ(one.code, 2);
+
+  TempDir t("modescmp");
+  CliResult r = run_cli("synth --compare mxint8+nvint4@int-scheme2 --lanes 2 --no-timing --no-uniform --cycles 128 "
+                        "--out " + (t / "o") + " --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  nlohmann::json j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["rows"].size(), 1u);
+  const nlohmann::json& row = j["rows"][0];
+  EXPECT_EQ(row["lanes"], "1:2");
+  EXPECT_EQ(row["mixed"], true);
+  nlohmann::json pe;
+  for (const auto& d : fs::directory_iterator(t / "o"))
+    if (fs::exists(d.path() / "report.json")) pe = nlohmann::json::parse(read_text((d.path() / "report.json").string()));
+  ASSERT_TRUE(pe.contains("modes"));
+  EXPECT_EQ(pe["reuse"], "int-scheme2");
+  EXPECT_NEAR(row["area_um2"].get<double>(), pe["area_um2"].get<double>(), 1e-9);
+  double e = (pe["modes"][0]["pe_energy_pj_per_cycle"].get<double>() +
+              pe["modes"][1]["pe_energy_pj_per_cycle"].get<double>()) /
+             3.0;
+  EXPECT_NEAR(row["energy_pj_per_mac"].get<double>(), e, 1e-9 * e);
+}
