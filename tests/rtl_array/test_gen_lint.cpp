@@ -1,5 +1,6 @@
 // Property test: random valid configs (formats incl. mixed, lanes, pipeline,
-// sizes, dataflow, accumulation) generate Verilog that is clean under
+// sizes, dataflow, accumulation; one in four a multi-format PE, pe.modes with
+// every reuse scheme) generate Verilog that is clean under
 // `verilator --lint-only -Wall`, compiles with `iverilog -g2005`, and (every
 // tenth) passes yosys `hierarchy -check; proc`. The shipped configs/ are
 // linted and compiled the same way. Lints run two at a time.
@@ -32,6 +33,18 @@ const std::vector<std::string> kFormats = {
     "int4/16/ue4m3", "fp8_e4m3/64/e8m0", "fp4_e2m1/8/e8m0", "int8_full",
 };
 
+// Multi-format draws: an 8-bit mode 0 and a 4- or 6-bit mode 1 (either may
+// be "A/B"); validation rejects the reuse schemes that do not fit.
+const std::vector<std::string> kMode0 = {"mxint8", "mxfp8_e4m3", "mxfp8_e5m2", "mxint8/mxfp8_e4m3"};
+const std::vector<std::string> kMode1 = {"nvint4", "mxint4",     "nvfp4",      "mxfp4_e2m1",
+                                         "mxint6", "mxfp6_e2m3", "nvfp4/nvint4"};
+
+void split_pair(const std::string& s, std::string& a, std::string& b) {
+  size_t p = s.find('/');
+  a = s.substr(0, p);
+  b = p == std::string::npos ? a : s.substr(p + 1);
+}
+
 int env_int(const char* name, int dflt) {
   const char* v = std::getenv(name);
   return v ? std::atoi(v) : dflt;
@@ -51,7 +64,15 @@ ArrayConfig random_config(std::mt19937& rng, int k) {
     c.dataflow = pick(0, 1) ? Dataflow::WeightStationary : Dataflow::OutputStationary;
     c.lanes = 1 << pick(0, 4);  // 1..16; must divide the group when block-scaled
     if (pick(0, 9) == 0) c.lanes = pick(1, 7);
-    if (pick(0, 3) == 0) {
+    if (k % 4 == 3) {  // a multi-format PE: exact-block only
+      c.modes = 2;
+      split_pair(kMode0[size_t(pick(0, int(kMode0.size()) - 1))], c.a_name, c.b_name);
+      split_pair(kMode1[size_t(pick(0, int(kMode1.size()) - 1))], c.a1_name, c.b1_name);
+      c.reuse = Reuse(pick(0, 3));
+      c.lanes = 1 << pick(0, 3);
+      c.rows = pick(1, 2);  // the PE is the larger part: keep the lint time of the draw down
+      c.cols = pick(1, 2);
+    } else if (pick(0, 3) == 0) {
       c.accum.mode = AccumMode::Aligned;
       c.accum.width = pick(8, 40);
     }
@@ -91,7 +112,7 @@ TEST(GenLint, RandomConfigsAreLintClean) {
     std::string top;
   };
   std::vector<Job> jobs;
-  int ws = 0, mixed = 0, aligned = 0;
+  int ws = 0, mixed = 0, aligned = 0, multi = 0;
   for (int k = 0; k < count; ++k) {
     Job j;
     j.cfg = random_config(rng, k);
@@ -101,6 +122,7 @@ TEST(GenLint, RandomConfigsAreLintClean) {
     ws += j.cfg.dataflow == Dataflow::WeightStationary;
     mixed += j.cfg.a_name != j.cfg.b_name;
     aligned += j.cfg.accum.mode == AccumMode::Aligned;
+    multi += j.cfg.modes == 2;
     jobs.push_back(j);
   }
   // The shipped configs (configs/*.yaml) must be clean too.
@@ -147,7 +169,7 @@ TEST(GenLint, RandomConfigsAreLintClean) {
   t1.join();
   t2.join();
   std::cout << count << " random configs (" << ws << " weight-stationary, " << mixed << " mixed formats, " << aligned
-            << " aligned:W), seed " << seed << ", and " << shipped << " shipped configs: " << failures.size()
+            << " aligned:W, " << multi << " multi-format), seed " << seed << ", and " << shipped << " shipped configs: " << failures.size()
             << " failure(s)\n";
   for (const std::string& f : failures) ADD_FAILURE() << f;
   if (failures.empty()) fs::remove_all(work);
