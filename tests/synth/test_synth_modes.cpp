@@ -255,3 +255,28 @@ TEST(SynthModes, CompareSharedEntry) {
              3.0;
   EXPECT_NEAR(row["energy_pj_per_mac"].get<double>(), e, 1e-9 * e);
 }
+
+// --activity uniform:A on a multi-format PE: no simulation, the same energy
+// per cycle in both modes, so mode 1 (2 x the lanes of mode 0) costs exactly
+// half of mode 0's energy per MAC.
+TEST(SynthModes, UniformActivityHalvesPerMacInTheFourBitMode) {
+  TempDir t("modesact");
+  std::string cfg = config_file(t,
+                                "name: tma\npe:\n  modes: [mxint8, nvint4]\n  reuse: int-scheme1\n  lanes: 1\n"
+                                "  pipeline: 0\narray:\n  rows: 1\n  cols: 1\n");
+  CliResult r = run_cli("synth --config " + cfg + " --out " + (t / "o") +
+                        " --json --pe-only --no-timing --activity uniform:0.1");
+  ASSERT_EQ(r.code, 0) << r.err;
+  nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["reuse"], "int-scheme1");
+  ASSERT_EQ(j["modes"].size(), 2u);
+  const double c0 = j["modes"][0]["pe_energy_pj_per_cycle"].get<double>();
+  const double c1 = j["modes"][1]["pe_energy_pj_per_cycle"].get<double>();
+  EXPECT_GT(c0, 0.0);
+  EXPECT_NEAR(c1, c0, 1e-12 * c0);
+  const double e0 = j["modes"][0]["energy_pj_per_mac"].get<double>();
+  const double e1 = j["modes"][1]["energy_pj_per_mac"].get<double>();
+  EXPECT_NEAR(e0, c0, 1e-12 * c0);        // 1 lane in mode 0
+  EXPECT_NEAR(e1, e0 / 2, 1e-12 * e0);    // 2 lanes in mode 1
+  EXPECT_EQ(j["modes"][1]["results_checked"], 0);  // nothing simulated
+}
