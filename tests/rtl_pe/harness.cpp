@@ -554,6 +554,30 @@ int run_suite(const std::string& name, Model& m, int argc, char** argv) {
     PeRun& p = pes[size_t(i)];
     p.spec = &s.pes[size_t(i)];
     p.info = gen::pe_info(*p.spec);
+    // The drive and the reference follow PeInfo's modes: hold them to the
+    // contract of gen/pe_spec.hpp first (lanes per mode, element widths, ports).
+    const int nm = p.spec->modes > 1 ? 2 : 1;
+    int apb = 0, bpb = 0;
+    for (int k = 0; k < int(p.info.mode.size()); ++k) {
+      const gen::PeModeInfo& mi = p.info.mode[size_t(k)];
+      const BlockFormat &fa = k ? p.spec->a1 : p.spec->a, &fb = k ? p.spec->b1 : p.spec->b;
+      if (mi.lanes != gen::mode_lanes(*p.spec, k) || mi.a_bits != fa.elem.bits || mi.b_bits != fb.elem.bits ||
+          mi.a.name != fa.name || mi.b.name != fb.name) {
+        std::cerr << "CONTRACT " << p.spec->module_name << ": PeInfo mode " << k << " is " << mi.a.name << " x "
+                  << mi.b.name << ", " << mi.lanes << " lanes of " << mi.a_bits << "/" << mi.b_bits
+                  << " bits; the spec asks " << fa.name << " x " << fb.name << ", " << gen::mode_lanes(*p.spec, k)
+                  << " lanes\n";
+        return 1;
+      }
+      apb = std::max(apb, mi.lanes * mi.a_bits);
+      bpb = std::max(bpb, mi.lanes * mi.b_bits);
+    }
+    if (int(p.info.mode.size()) != nm || p.info.a_port_bits != apb || p.info.b_port_bits != bpb) {
+      std::cerr << "CONTRACT " << p.spec->module_name << ": PeInfo has " << p.info.mode.size() << " modes, ports "
+                << p.info.a_port_bits << "/" << p.info.b_port_bits << " bits; expected " << nm << ", " << apb << "/"
+                << bpb << "\n";
+      return 1;
+    }
     if (s.kind == SuiteKind::Exhaustive && p.spec->modes > 1)
       p.src = std::make_unique<ModeExhaustiveSource>(*p.spec, p.info);
     else if (s.kind == SuiteKind::Exhaustive)
