@@ -253,6 +253,26 @@ Suite modes_random_deep() {
   return s;
 }
 
+// Wide multi-format PEs (32 lanes, 64 in 4-bit mode): the widest chunk sums
+// of each scheme, where a too-narrow sum or shift would first overflow.
+Suite modes_random_wide() {
+  Suite s;
+  s.name = "modes_rand_wide";
+  s.kind = SuiteKind::Random;
+  s.cycles = 40000;
+  int i = 0;
+  auto add = [&](const char* a, const char* a1, gen::Reuse r, int lanes, int pipeline, gen::AccSource src) {
+    s.pes.push_back(mode_spec("mw" + std::to_string(i++), a, a, a1, a1, r, lanes, pipeline, src));
+  };
+  add("int8", "int4", S1, 32, 0, Int);
+  add("int8", "int4", S2, 32, 1, Ext);
+  add("int8", "int4", None, 32, 2, Int);
+  add("fp8_e4m3", "fp4_e2m1", Fp, 32, 0, Int);
+  add("mxfp8_e4m3", "mxfp6_e3m2", Fp, 32, 2, Ext);
+  add("mxint8", "mxint6", S1, 32, 0, Int);
+  return s;
+}
+
 }  // namespace
 
 std::vector<std::string> suite_names() {
@@ -266,6 +286,7 @@ std::vector<std::string> suite_names() {
   v.push_back("modes_rand_int");
   v.push_back("modes_rand_fp");
   v.push_back("modes_rand_deep");
+  v.push_back("modes_rand_wide");
   return v;
 }
 
@@ -279,6 +300,7 @@ Suite make_suite(const std::string& name) {
   if (name == "modes_rand_int") return modes_random(false);
   if (name == "modes_rand_fp") return modes_random(true);
   if (name == "modes_rand_deep") return modes_random_deep();
+  if (name == "modes_rand_wide") return modes_random_wide();
   int i = 0;
   for (const char* p : kPresets) {
     if (name == std::string("rand_") + p) return random_preset(p, i);
