@@ -428,6 +428,8 @@ std::vector<gen::PeSpec> lint_specs() {
   std::vector<gen::PeSpec> modes = modes_exhaustive().pes;
   for (bool fp : {false, true})
     for (const gen::PeSpec& s : modes_random(fp).pes) modes.push_back(s);
+  for (const gen::PeSpec& s : modes_random_deep().pes) modes.push_back(s);
+  for (const gen::PeSpec& s : modes_random_wide().pes) modes.push_back(s);
   for (gen::Reuse r : {None, S1, S2})
     for (gen::Multiplier m : {gen::Multiplier::Booth4, gen::Multiplier::Behavioural}) {
       gen::PeSpec c = mode_spec("", "mxint8", "mxint8", "nvint4", "nvint4", r, 8, 6, Int);
