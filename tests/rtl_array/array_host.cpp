@@ -171,7 +171,6 @@ void ArrayHost::ws_plan_jobs() {
     JobState& j = jobs_[jn];
     const gen::ArrayTiming& t = timing(j.mode);
     j.plan = gen::ws_plan(t, j.M, j.N, j.K);
-    int64_t rq = int64_t(t.rows) * t.chunks_per_group(), mq = j.M * t.chunks_per_group();
     // Shift the job's plan (its own rules are shift-invariant) past the
     // previous passes: one write port, one stream port, and a bank is
     // rewritten only after the last read of the pass two before.
@@ -199,8 +198,6 @@ void ArrayHost::ws_plan_jobs() {
         expect_[passes_.back().stream + m * t.chunks_per_group() + t.chunks_per_group() - 1 + t.ws_out_delay()] = {
             jn, int64_t(s), int(m)};
     }
-    (void)rq;
-    (void)mq;
     j.psum.assign(size_t(j.M), std::vector<uint32_t>(size_t(t.cols), 0u));
   }
   cycles_ = expect_.rbegin()->first + 1;
