@@ -12,6 +12,7 @@
 #include <sstream>
 #include <vector>
 
+#include "gen/pe/fused_step.hpp"
 #include "gen/pe_emit.hpp"
 #include "numerics/quantize.hpp"
 
@@ -130,11 +131,13 @@ void resolve(ArrayConfig& c, const std::string& source, const Marks& m) {
   c.group = blocked ? block_group : c.lanes;
   c.accum.lanes = c.lanes;
 
-  if (c.accum.mode == AccumMode::Fused)
-    fail(source, m, "pe.accumulation",
-         c.accum.name() +
-             ": the fused tensor-core mode is a numerics model (macforge gemm); the generator has no PE datapath for "
-             "it yet (allowed: exact-block, aligned:W)");
+  if (c.accum.mode == AccumMode::Fused) {
+    // gen/pe/fused_step.hpp: the supported subset of the fused mode.
+    std::string why = pe::fused_unsupported(
+        c.a, c.b, c.lanes, c.accum,
+        c.dataflow == Dataflow::WeightStationary ? AccSource::External : AccSource::Internal);
+    if (!why.empty()) fail(source, m, "pe.accumulation", why);
+  }
   if (c.accum.mode == AccumMode::Aligned) {
     int pbits = product_bits(c.a.elem) + product_bits(c.b.elem);
     if (c.accum.width < pbits || c.accum.width > 96)

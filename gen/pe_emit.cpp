@@ -14,6 +14,7 @@
 #include "gen/pe/adder_tree.hpp"
 #include "gen/pe/alignment.hpp"
 #include "gen/pe/bundle.hpp"
+#include "gen/pe/fused_step.hpp"
 #include "gen/pe/geometry.hpp"
 #include "gen/pe/modes.hpp"
 #include "gen/pe/multiplier.hpp"
@@ -126,6 +127,7 @@ std::string rtl_path(const std::string& f) { return std::string(MACFORGE_RTL_DIR
 std::string rtl_dir() { return MACFORGE_RTL_DIR; }
 
 PeInfo pe_info(const PeSpec& spec) {
+  if (is_fused(spec)) return fused_pe_info(spec);
   if (spec.modes > 1) return mode_pe_info(mode_plan(spec));
   Geometry g = geometry(spec);
   PeInfo info;
@@ -152,6 +154,7 @@ PeInfo pe_info(const PeSpec& spec) {
 }
 
 PeWidths pe_widths(const PeSpec& spec) {
+  if (is_fused(spec)) return fused_pe_widths(spec);
   // A multi-format PE: mode 0's datapath, with the shared normalizer and adder.
   Geometry g = spec.modes > 1 ? mode_plan(spec).mode[0] : geometry(spec);
   Geometry shared = spec.modes > 1 ? mode_plan(spec).merged : g;
@@ -175,6 +178,7 @@ PeWidths pe_widths(const PeSpec& spec) {
 }
 
 std::vector<PeFile> pe_files(const PeSpec& spec) {
+  if (is_fused(spec)) return fused_pe_files(spec);
   if (spec.modes > 1) return mode_pe_files(mode_plan(spec));
   Geometry g = geometry(spec);
   const std::string head =
@@ -209,6 +213,10 @@ PeInfo emit_pe(const PeSpec& spec, const std::string& out_dir) {
 }
 
 std::vector<std::string> pe_primitive_files(const PeSpec& spec) {
+  if (is_fused(spec)) {
+    fused_pe_info(spec);  // validates; the fused PE needs no rtl/ primitive
+    return {};
+  }
   if (spec.modes > 1)
     mode_plan(spec);  // validates
   else
