@@ -15,6 +15,7 @@ int cmd_sweep(const std::vector<std::string>& args);
 int cmd_point(const std::vector<std::string>& args);
 int cmd_collect(const std::vector<std::string>& args);
 int cmd_gemm(const std::vector<std::string>& args);
+int cmd_accum_study(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> list = {
@@ -29,6 +30,7 @@ const std::vector<Command>& commands() {
       {"point", "run one design point of a sweep file (what sweep, ninja and Slurm run)", cmd_point},
       {"collect", "merge the point results of a sweep directory into results, report and plots", cmd_collect},
       {"gemm", "one GEMM from a tensorcore file under an accumulation model (e.g. the H200's bits)", cmd_gemm},
+      {"accum-study", "relative GEMM error versus K of every accumulation mode, with area/energy (report, plot)", cmd_accum_study},
   };
   return list;
 }
