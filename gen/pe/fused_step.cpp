@@ -67,7 +67,8 @@ FusedGeom fused_geom(const PeSpec& spec) {
   std::string why = unsupported(spec.a, spec.b, spec.lanes, spec.accum, spec.acc_source);
   if (!why.empty()) throw FormatError(why);
   spec.accum.fused.check();
-  if (spec.pipeline != 0) throw FormatError("PE: the fused PE has no pipeline stages yet (pe.pipeline must be 0)");
+  if (spec.pipeline < 0 || spec.pipeline > 32)
+    throw FormatError("PE: pipeline must be 0..32 extra stages (got " + S(spec.pipeline) + ")");
   if (spec.modes != 1) throw FormatError("PE: a multi-format PE needs accumulation exact-block");
   FusedGeom g;
   g.spec = spec;
@@ -84,6 +85,7 @@ FusedGeom fused_geom(const PeSpec& spec) {
   g.sw = std::max(g.tm, g.am) + bitlen_i(g.G + 1) + 1;
   g.tw = std::max({g.sw, g.mb + 3, g.F + 3});
   g.cE = 127 - g.ea.bias - g.eb.bias;
+  g.latency = 2 + spec.pipeline;  // extra stages are input registers
   if (g.f.promote > 0) {
     g.steps_per_promote = g.f.promote / g.G;
     g.cntw = std::max(1, bitlen_i(g.steps_per_promote));
@@ -161,9 +163,18 @@ void emit_top(std::ostream& o, const FusedGeom& g) {
     << "  /* verilator lint_off UNUSEDSIGNAL */\n  input  wire in_blk_last,  // every chunk is a whole step\n"
     << "  /* verilator lint_on UNUSEDSIGNAL */\n  input  wire in_last,\n  input  wire [" << G * AB - 1
     << ":0] in_a,\n  input  wire [" << G * BB - 1 << ":0] in_b,\n  output wire out_valid,\n  output wire [31:0] out_acc\n);\n";
-  o << "  reg x_v, x_first, x_last;\n  reg [" << G * AB - 1 << ":0] x_a;\n  reg [" << G * BB - 1 << ":0] x_b;\n";
-  o << "  always @(posedge clk) begin\n    if (rst) x_v <= 1'b0;\n    else x_v <= in_valid;\n"
-    << "    x_first <= in_first;\n    x_last <= in_last;\n    x_a <= in_a;\n    x_b <= in_b;\n  end\n";
+  // Input registers: `pipeline` extra stages, then the step's own (x_).
+  std::string src = "in_", src_v = "in_valid";
+  for (int st = 0; st <= g.spec.pipeline; ++st) {
+    std::string d = st == g.spec.pipeline ? "x_" : "p" + S(st + 1) + "_";
+    o << "  reg " << d << "v, " << d << "first, " << d << "last;\n  reg [" << G * AB - 1 << ":0] " << d << "a;\n  reg ["
+      << G * BB - 1 << ":0] " << d << "b;\n";
+    o << "  always @(posedge clk) begin\n    if (rst) " << d << "v <= 1'b0;\n    else " << d << "v <= " << src_v
+      << ";\n    " << d << "first <= " << src << "first;\n    " << d << "last <= " << src << "last;\n    " << d
+      << "a <= " << src << "a;\n    " << d << "b <= " << src << "b;\n  end\n";
+    src = d;
+    src_v = d + "v";
+  }
   o << "  reg [31:0] acc_q;  // the step accumulator (e8m" << g.mb << " in float32 bits)\n";
   if (prom) o << "  reg [31:0] acc32_q;  // the float32 promotion accumulator\n  reg [" << g.cntw - 1 << ":0] cnt_q;\n";
   o << "  wire [31:0] acc = x_first ? 32'd0 : acc_q;\n";

@@ -90,6 +90,7 @@ struct Expect {
   uint32_t bits;
   int c;
   size_t dot;
+  long due;  // the tick after which out_valid must be high
 };
 
 }  // namespace
@@ -118,6 +119,11 @@ int main(int argc, char** argv) {
       Expect e = q.front();
       q.pop_front();
       uint32_t got = t->out_acc;
+      if (cycles != e.due) {
+        std::printf("FAIL: %s dot %zu came out after tick %ld, expected %ld (latency %d)\n",
+                    fused_test::kCases[e.c].name, e.dot, cycles, e.due, 2 + fused_test::kCases[e.c].pipeline);
+        std::exit(1);
+      }
       bool en = ((e.bits >> 23) & 0xFF) == 0xFF && (e.bits & 0x7FFFFF);
       bool gn = ((got >> 23) & 0xFF) == 0xFF && (got & 0x7FFFFF);
       bool ok = en ? gn : got == e.bits;
@@ -157,7 +163,7 @@ int main(int argc, char** argv) {
       float want = fused_dot(A, 0, B, 0, fs);
       uint32_t wb;
       std::memcpy(&wb, &want, 4);
-      q.push_back({wb, c, size_t(d)});
+      q.push_back({wb, c, size_t(d), 0});
       for (size_t s = 0; s < steps; ++s) {
         for (int w = 0; w < fused_test::kPortBits / 32; ++w) t->in_a[w] = t->in_b[w] = 0;
         for (size_t l = 0; l < G; ++l) {
@@ -168,6 +174,9 @@ int main(int argc, char** argv) {
         t->in_valid = 1;
         t->in_first = s == 0;
         t->in_last = s + 1 == steps;
+        // Latency L (gen/pe_spec.hpp): the chunk presented before tick N
+        // shows out_valid after tick N + L - 1.
+        if (s + 1 == steps) q.back().due = cycles + 1 + (2 + cs.pipeline) - 1;
         tick();
       }
       if (rng() % 4 == 0) {  // sometimes a gap between dot products
@@ -176,7 +185,7 @@ int main(int argc, char** argv) {
       }
     }
     t->in_valid = 0;
-    for (int i = 0; i < 4; ++i) tick();
+    for (int i = 0; i < 8; ++i) tick();
   }
   if (!q.empty()) {
     std::printf("FAIL: %zu results never came out\n", q.size());

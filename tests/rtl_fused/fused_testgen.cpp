@@ -45,6 +45,7 @@ int main(int argc, char** argv) {
       s.b = parse_block_format(c.b);
       s.accum = parse_accum(c.accum);
       s.lanes = s.accum.fused.terms;
+      s.pipeline = c.pipeline;
       PeInfo info = pe_info(s);
       std::string sub = dir + "/" + s.module_name;
       std::string cmd = "mkdir -p '" + sub + "'";
