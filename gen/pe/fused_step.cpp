@@ -150,6 +150,27 @@ std::string ext(const std::string& x, int w) {  // zero-extend a w-bit expressio
   return "{{" + S(kEW - w) + "{1'b0}}, " + x + "}";
 }
 
+// A balanced binary tree over `leaves` (w-bit expressions): op "max" or "+".
+// Returns the root's wire name.
+std::string emit_tree(std::ostream& o, const std::string& name, std::vector<std::string> leaves, int w,
+                      const std::string& op) {
+  int level = 0;
+  while (leaves.size() > 1) {
+    std::vector<std::string> next;
+    for (size_t i = 0; i + 1 < leaves.size(); i += 2) {
+      std::string n = name + "_" + S(level) + "_" + S((long long)(i / 2));
+      const std::string &x = leaves[i], &y = leaves[i + 1];
+      o << "  wire [" << w - 1 << ":0] " << n << " = "
+        << (op == "max" ? "(" + x + " > " + y + ") ? " + x + " : " + y : x + " + " + y) << ";\n";
+      next.push_back(n);
+    }
+    if (leaves.size() % 2) next.push_back(leaves.back());
+    leaves = next;
+    ++level;
+  }
+  return leaves[0];
+}
+
 void emit_top(std::ostream& o, const FusedGeom& g) {
   const std::string P = g.spec.module_name;
   const ElemFormat &ea = g.ea, &eb = g.eb;
@@ -212,10 +233,15 @@ void emit_top(std::ostream& o, const FusedGeom& g) {
   o << "  wire [" << g.mb << ":0] acc_sig = {|acc_ef, acc[22:" << 23 - g.mb << "]};\n";
   o << "  wire [" << kEW - 1 << ":0] acc_E = (acc_ef == 8'd0) ? " << kEW << "'d1 : " << ext("acc_ef", 8) << ";\n";
   o << "  wire acc_nz = |acc[30:0];\n";
-  o << "  reg [" << kEW - 1 << ":0] emax;\n  integer k, j;\n";
-  o << "  always @* begin\n    emax = acc_nz ? acc_E : " << kEW << "'d0;\n    for (k = 0; k < " << G
-    << "; k = k + 1)\n      if (l_nz[k] && l_e[k*" << kEW << " +: " << kEW << "] > emax) emax = l_e[k*" << kEW << " +: "
-    << kEW << "];\n  end\n";
+  {
+    std::vector<std::string> lv;
+    for (int i = 0; i < G; ++i)
+      lv.push_back("(l_nz[" + S(i) + "] ? l_e[" + S(i * kEW) + " +: " + S(kEW) + "] : " + S(kEW) + "'d0)");
+    lv.push_back("(acc_nz ? acc_E : " + S(kEW) + "'d0)");
+    o << "  // The step's largest exponent over the nonzero terms (0: none, below every E).\n";
+    std::string root = emit_tree(o, "em", lv, kEW, "max");
+    o << "  wire [" << kEW - 1 << ":0] emax = " << root << ";\n";
+  }
   // Terms: magnitude * 2^(E - mp) aligned to 2^(emax - F), truncated.
   int padp = std::max(g.F - g.mp, 0), sh0p = std::max(g.mp - g.F, 0);
   int pada = std::max(g.F - g.mb, 0), sh0a = std::max(g.mb - g.F, 0);
@@ -239,9 +265,12 @@ void emit_top(std::ostream& o, const FusedGeom& g) {
   o << "  assign t[" << G * g.sw << " +: " << g.sw << "] = acc[31] ? -acc_me : acc_me;\n";
 
   o << "  // Adder tree\n";
-  o << "  reg [" << g.sw - 1 << ":0] s;\n";
-  o << "  always @* begin\n    s = " << g.sw << "'d0;\n    for (j = 0; j <= " << G << "; j = j + 1) s = s + t[j*" << g.sw
-    << " +: " << g.sw << "];\n  end\n";
+  {
+    std::vector<std::string> lv;
+    for (int i = 0; i <= G; ++i) lv.push_back("t[" + S(i * g.sw) + " +: " + S(g.sw) + "]");
+    std::string root = emit_tree(o, "at", lv, g.sw, "+");
+    o << "  wire [" << g.sw - 1 << ":0] s = " << root << ";\n";
+  }
   o << "  wire s_neg = s[" << g.sw - 1 << "];\n";
   o << "  wire [" << g.sw - 1 << ":0] s_mag = s_neg ? -s : s;\n";
   o << "  wire [" << g.tw - 1 << ":0] r_mag = "
