@@ -38,7 +38,7 @@ struct FusedGeom {
   int cE = 0;     // product E = eoA + eoB + cE
   int steps_per_promote = 0;
   int cntw = 1;
-  int latency = 2;
+  int latency = 1;
 };
 
 std::string unsupported(const BlockFormat& a, const BlockFormat& b, int lanes, const AccumSpec& acc, AccSource src) {
@@ -85,7 +85,7 @@ FusedGeom fused_geom(const PeSpec& spec) {
   g.sw = std::max(g.tm, g.am) + bitlen_i(g.G + 1) + 1;
   g.tw = std::max({g.sw, g.mb + 3, g.F + 3});
   g.cE = 127 - g.ea.bias - g.eb.bias;
-  g.latency = 2 + spec.pipeline;  // extra stages are input registers
+  g.latency = 1 + spec.pipeline;  // the output register; extra stages are input registers
   if (g.f.promote > 0) {
     g.steps_per_promote = g.f.promote / g.G;
     g.cntw = std::max(1, bitlen_i(g.steps_per_promote));
@@ -184,10 +184,11 @@ void emit_top(std::ostream& o, const FusedGeom& g) {
     << "  /* verilator lint_off UNUSEDSIGNAL */\n  input  wire in_blk_last,  // every chunk is a whole step\n"
     << "  /* verilator lint_on UNUSEDSIGNAL */\n  input  wire in_last,\n  input  wire [" << G * AB - 1
     << ":0] in_a,\n  input  wire [" << G * BB - 1 << ":0] in_b,\n  output wire out_valid,\n  output wire [31:0] out_acc\n);\n";
-  // Input registers: `pipeline` extra stages, then the step's own (x_).
+  // Input registers: `pipeline` extra stages only (the step reads the chunk
+  // directly, as the exact-block PE's lanes do).
   std::string src = "in_", src_v = "in_valid";
-  for (int st = 0; st <= g.spec.pipeline; ++st) {
-    std::string d = st == g.spec.pipeline ? "x_" : "p" + S(st + 1) + "_";
+  for (int st = 0; st < g.spec.pipeline; ++st) {
+    std::string d = "p" + S(st + 1) + "_";
     o << "  reg " << d << "v, " << d << "first, " << d << "last;\n  reg [" << G * AB - 1 << ":0] " << d << "a;\n  reg ["
       << G * BB - 1 << ":0] " << d << "b;\n";
     o << "  always @(posedge clk) begin\n    if (rst) " << d << "v <= 1'b0;\n    else " << d << "v <= " << src_v
@@ -196,6 +197,8 @@ void emit_top(std::ostream& o, const FusedGeom& g) {
     src = d;
     src_v = d + "v";
   }
+  o << "  wire x_v = " << src_v << ", x_first = " << src << "first, x_last = " << src << "last;\n";
+  o << "  wire [" << G * AB - 1 << ":0] x_a = " << src << "a;\n  wire [" << G * BB - 1 << ":0] x_b = " << src << "b;\n";
   o << "  reg [31:0] acc_q;  // the step accumulator (e8m" << g.mb << " in float32 bits)\n";
   if (prom) o << "  reg [31:0] acc32_q;  // the float32 promotion accumulator\n  reg [" << g.cntw - 1 << ":0] cnt_q;\n";
   o << "  wire [31:0] acc = x_first ? 32'd0 : acc_q;\n";

@@ -121,7 +121,7 @@ int main(int argc, char** argv) {
       uint32_t got = t->out_acc;
       if (cycles != e.due) {
         std::printf("FAIL: %s dot %zu came out after tick %ld, expected %ld (latency %d)\n",
-                    fused_test::kCases[e.c].name, e.dot, cycles, e.due, 2 + fused_test::kCases[e.c].pipeline);
+                    fused_test::kCases[e.c].name, e.dot, cycles, e.due, 1 + fused_test::kCases[e.c].pipeline);
         std::exit(1);
       }
       bool en = ((e.bits >> 23) & 0xFF) == 0xFF && (e.bits & 0x7FFFFF);
@@ -176,7 +176,7 @@ int main(int argc, char** argv) {
         t->in_last = s + 1 == steps;
         // Latency L (gen/pe_spec.hpp): the chunk presented before tick N
         // shows out_valid after tick N + L - 1.
-        if (s + 1 == steps) q.back().due = cycles + 1 + (2 + cs.pipeline) - 1;
+        if (s + 1 == steps) q.back().due = cycles + 1 + (1 + cs.pipeline) - 1;
         tick();
       }
       if (rng() % 4 == 0) {  // sometimes a gap between dot products
