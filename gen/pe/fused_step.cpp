@@ -59,7 +59,7 @@ std::string unsupported(const BlockFormat& a, const BlockFormat& b, int lanes, c
   if (!f.acc_in_step) return what + "accin=0 has no fused PE datapath (supported: accin=1)";
   if (f.align_round != Rounding::RZ) return what + "align=rne has no fused PE datapath (supported: align=rz)";
   if (src != AccSource::Internal)
-    return what + "the fused PE keeps its accumulator inside (pe acc_source internal only)";
+    return what + "the fused PE keeps its accumulator inside (allowed: array.dataflow output-stationary)";
   return "";
 }
 
