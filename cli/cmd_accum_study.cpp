@@ -276,6 +276,7 @@ struct Hw {
   double area_um2 = 0, area_per_mac = 0, energy_pj = NAN;
   int lanes = 0;
   std::string design;
+  std::string pe;  // "A x B, ACCUM" of the synthesized PE, so a mismatch with the mode shows
 };
 
 Hw read_hw(const StudyFile& f, size_t i) {
@@ -305,6 +306,11 @@ Hw read_hw(const StudyFile& f, size_t i) {
   h.area_per_mac = macs > 0 ? h.area_um2 / macs : NAN;
   if (j.contains("energy_pj_per_mac") && j["energy_pj_per_mac"].is_number()) h.energy_pj = j["energy_pj_per_mac"].get<double>();
   h.design = j.value("design", std::string());
+  if (j.contains("config") && j["config"].is_object() && j["config"].contains("pe") && j["config"]["pe"].is_object()) {
+    const nlohmann::json& pe = j["config"]["pe"];
+    auto str = [&](const char* k) { return pe.contains(k) && pe[k].is_string() ? pe[k].get<std::string>() : std::string("?"); };
+    h.pe = str("a") + " x " + str("b") + ", " + str("accumulation");
+  }
   return h;
 }
 
@@ -402,7 +408,8 @@ int cmd_run(const std::vector<std::string>& args) {
     if (hw[m].have)
       jm["hardware"] = {{"synth_json", f.hw_path[m]}, {"design", hw[m].design}, {"area_um2", hw[m].area_um2},
                         {"lanes", hw[m].lanes}, {"area_um2_per_mac_per_cycle", std::isfinite(hw[m].area_per_mac) ? nlohmann::json(hw[m].area_per_mac) : nlohmann::json()},
-                        {"energy_pj_per_mac", std::isfinite(hw[m].energy_pj) ? nlohmann::json(hw[m].energy_pj) : nlohmann::json()}};
+                        {"energy_pj_per_mac", std::isfinite(hw[m].energy_pj) ? nlohmann::json(hw[m].energy_pj) : nlohmann::json()},
+                        {"pe", hw[m].pe}};
     else
       jm["hardware"] = nullptr, jm["hardware_note"] = hw[m].note;
     j["modes"].push_back(jm);
@@ -438,17 +445,17 @@ int cmd_run(const std::vector<std::string>& args) {
      << "same quantized operands (mean over " << s.seeds << " seeds; M = " << s.M << ", N = " << s.N
      << "). `quantization` is the error of the\nformat itself (E against the float64 GEMM of the unquantized data), for scale. "
      << "Study file: `" << path << "`.\n\n";
-  md << "Modes:\n\n| mode | accumulation | operands | rule | PE area (um^2) | lanes | area / MAC/cycle | energy (pJ/MAC) |\n"
-     << "|---|---|---|---|---:|---:|---:|---:|\n";
+  md << "Modes:\n\n| mode | accumulation | operands | rule | PE area (um^2) | lanes | area / MAC/cycle | energy (pJ/MAC) | synthesized PE |\n"
+     << "|---|---|---|---|---:|---:|---:|---:|---|\n";
   for (size_t m = 0; m < s.modes.size(); ++m) {
     const AccumStudyMode& x = s.modes[m];
     std::string acc = x.acc.name() + (x.acc.mode == AccumMode::Fused ? "" : " (lanes " + std::to_string(x.acc.lanes) + ")");
     md << "| " << x.label << " | " << acc << " | " << x.format.name << " | " << rule_name(x.rule) << " | ";
     if (hw[m].have)
       md << fix(hw[m].area_um2, 1) << " | " << hw[m].lanes << " | " << fix(hw[m].area_per_mac, 1) << " | " << fix(hw[m].energy_pj, 4)
-         << " |\n";
+         << " | " << hw[m].pe << " |\n";
     else
-      md << hw[m].note << " | | | |\n";
+      md << hw[m].note << " | | | | |\n";
   }
   for (size_t d = 0; d < s.data.size(); ++d) {
     md << "\n## " << s.data[d].label << "\n\n| mode |";

@@ -166,6 +166,19 @@ TEST(AccumStudyCli, RunsATinyStudy) {
   EXPECT_NE(r.out.find("n/a (no RTL yet)"), std::string::npos);
 }
 
+// A synthesis report listed under hardware: its area, area per MAC/cycle and
+// energy go into the table (hand-made report: 1000 um^2, 4 MACs per cycle).
+TEST(AccumStudyCli, ReadsSynthesisReports) {
+  std::ofstream(std::string(MF_WORK_DIR) + "/hw.json")
+      << "{\"area_um2\": 1000, \"lanes\": 4, \"macs_per_cycle\": 4, \"energy_pj_per_mac\": 0.25,"
+         " \"config\": {\"pe\": {\"a\": \"fp8_e4m3\", \"b\": \"fp8_e4m3\", \"accumulation\": \"exact-block\"}}}\n";
+  std::string p = write_study("hw.yaml", std::string(kGood) + "hardware:\n  seq: hw.json\n  hopper-fp8: absent.json\n");
+  CliRun r = run_cli(p + " --no-plot --out " + std::string(MF_WORK_DIR) + "/hw-out");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("| 1000.0 | 4 | 250.0 | 0.2500 | fp8_e4m3 x fp8_e4m3, exact-block |"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("absent.json missing"), std::string::npos) << r.out;
+}
+
 void expect_bad(const std::string& name, const std::string& text, const std::string& where, const std::string& what) {
   std::string p = write_study(name, text);
   CliRun r = run_cli(p + " --out " + std::string(MF_WORK_DIR) + "/bad-out --no-plot");
