@@ -15,6 +15,9 @@ namespace macforge::gen::pe {
 namespace {
 
 constexpr int kEW = 12;  // E-domain width: products and float32 exponents plus the step's spread
+// E is carried as E + kOff, so that products with small e8m0 scales stay
+// positive (0 stands for "no term", below every real E).
+constexpr int kOff = 256;
 
 int bitlen_i(long long v) {
   int n = 0;
@@ -35,7 +38,8 @@ struct FusedGeom {
   int am = 0;     // magnitude of the aligned accumulator term
   int sw = 0;     // signed step sum
   int tw = 0;     // rounder input width
-  int cE = 0;     // product E = eoA + eoB + cE
+  int cE = 0;     // product E = eoA + eoB [+ scale codes] + cE (kOff included)
+  bool sa = false, sb = false;  // e8m0 block scale on in_a_scale / in_b_scale
   int steps_per_promote = 0;
   int cntw = 1;
   int latency = 1;
@@ -49,9 +53,12 @@ std::string unsupported(const BlockFormat& a, const BlockFormat& b, int lanes, c
     if (!e.is_float() || e.bits > 8)
       return what + "element format " + x->name + " has no fused PE datapath (supported: FP elements of 4..8 bits)";
     if (1 - e.bias + 127 - 20 < 0) return what + "element format " + x->name + " exponent range not supported";
-    if (x->has_block_scale() || x->has_tensor_scale() || x->has_fp32_scale())
+    if ((x->has_block_scale() && x->scale != ScaleKind::E8M0) || x->has_tensor_scale() || x->has_fp32_scale())
       return what + "scaled format " + x->name +
-             " has no fused PE datapath yet (supported: unscaled FP elements, e.g. fp8_e4m3, fp8_e5m2)";
+             " has no fused PE datapath yet (supported: FP elements unscaled or with e8m0 block scales, e.g. "
+             "fp8_e4m3, mxfp8_e5m2)";
+    if (x->has_block_scale() && x->block % lanes != 0)
+      return what + "lanes (" + S(lanes) + ") must divide the block of " + x->name + " (" + S(x->block) + ")";
   }
   if (lanes != f.terms)
     return what + "lanes (" + S(lanes) + ") must equal g = " + S(f.terms) + " (one fused step per cycle)";
@@ -84,7 +91,9 @@ FusedGeom fused_geom(const PeSpec& spec) {
   g.am = std::max(g.F + 1, g.mb + 1);
   g.sw = std::max(g.tm, g.am) + bitlen_i(g.G + 1) + 1;
   g.tw = std::max({g.sw, g.mb + 3, g.F + 3});
-  g.cE = 127 - g.ea.bias - g.eb.bias;
+  g.sa = spec.a.has_block_scale();
+  g.sb = spec.b.has_block_scale();
+  g.cE = kOff + 127 - g.ea.bias - g.eb.bias - (g.sa ? 127 : 0) - (g.sb ? 127 : 0);
   g.latency = 1 + spec.pipeline;  // the output register; extra stages are input registers
   if (g.f.promote > 0) {
     g.steps_per_promote = g.f.promote / g.G;
@@ -101,9 +110,18 @@ void emit_round(std::ostream& o, const std::string& name, int TW, int mb, bool r
   int lzw = bitlen_i(TW) + 1;
   o << "// " << name << ": round mag * 2^(lsbe-127) to e8m" << mb << " (" << (rne ? "RNE" : "RZ")
     << "), numerics round_acc.\n";
-  o << "module " << name << " (\n  input  wire [" << TW - 1 << ":0] mag,\n  input  wire neg,\n  input  wire ["
-    << kEW - 1 << ":0] lsbe,\n  output wire [31:0] f\n);\n";
+  o << "module " << name << " (\n  input  wire [" << TW - 1 << ":0] mag_in,\n  input  wire neg,\n  input  wire ["
+    << kEW - 1 << ":0] lsbe_in,\n  output wire [31:0] f\n);\n";
   o << "  // Normalization\n";
+  o << "  // Sums entirely below 2^-126 (lsbe < 2 - TW): first shifted right to lsbe = 2 - TW,\n"
+       "  // the bits shifted out kept as a sticky bit.\n";
+  o << "  wire [" << kEW - 1 << ":0] lsbe_top = lsbe_in + " << kEW << "'d" << TW - 2 << ";\n";
+  o << "  wire under = lsbe_top[" << kEW - 1 << "];\n";
+  o << "  wire [" << kEW - 1 << ":0] rs = under ? -lsbe_top : " << kEW << "'d0;\n";
+  o << "  wire [" << TW - 1 << ":0] mag = mag_in >> rs;\n";
+  o << "  wire lost = (mag << rs) != mag_in;\n";
+  o << "  wire [" << kEW - 1 << ":0] lsbe = under ? " << kEW << "'d" << ((1 << kEW) - (TW - 2)) % (1 << kEW)
+    << " : lsbe_in;  // 2 - TW\n";
   o << "  reg [" << lzw - 1 << ":0] lz;\n  integer i;\n";
   o << "  always @* begin\n    lz = " << lzw << "'d" << TW << ";\n    for (i = 0; i < " << TW
     << "; i = i + 1)\n      if (mag[i]) lz = " << lzw << "'d" << TW - 1 << " - i[" << lzw - 1 << ":0];\n  end\n";
@@ -120,13 +138,13 @@ void emit_round(std::ostream& o, const std::string& name, int TW, int mb, bool r
   if (rne) {
     o << "  wire guard = nrm[" << TW - 2 - mb << "];\n";
     if (TW - 3 - mb >= 0)
-      o << "  wire sticky = |nrm[" << TW - 3 - mb << ":0];\n";
+      o << "  wire sticky = (|nrm[" << TW - 3 - mb << ":0]) | lost;\n";
     else
-      o << "  wire sticky = 1'b0;\n";
+      o << "  wire sticky = lost;\n";
     o << "  wire inc = guard & (sticky | man[0]);\n";
   } else {
-    o << "  /* verilator lint_off UNUSEDSIGNAL */\n  wire [" << TW - 1 - mb << ":0] cut = nrm[" << TW - 1 - mb
-      << ":0];  // truncated bits (RZ)\n  /* verilator lint_on UNUSEDSIGNAL */\n";
+    o << "  /* verilator lint_off UNUSEDSIGNAL */\n  wire [" << TW - 1 - mb << ":0] cut = {nrm[" << TW - 2 - mb
+      << ":0], lost};  // truncated bits (RZ)\n  /* verilator lint_on UNUSEDSIGNAL */\n";
     o << "  wire inc = 1'b0;\n";
   }
   o << "  /* verilator lint_off UNUSEDSIGNAL */\n  wire hi = nrm[" << TW - 1
@@ -183,7 +201,9 @@ void emit_top(std::ostream& o, const FusedGeom& g) {
   o << "module " << P << " (\n  input  wire clk,\n  input  wire rst,\n  input  wire in_valid,\n  input  wire in_first,\n"
     << "  /* verilator lint_off UNUSEDSIGNAL */\n  input  wire in_blk_last,  // every chunk is a whole step\n"
     << "  /* verilator lint_on UNUSEDSIGNAL */\n  input  wire in_last,\n  input  wire [" << G * AB - 1
-    << ":0] in_a,\n  input  wire [" << G * BB - 1 << ":0] in_b,\n  output wire out_valid,\n  output wire [31:0] out_acc\n);\n";
+    << ":0] in_a,\n  input  wire [" << G * BB - 1 << ":0] in_b,\n"
+    << (g.sa ? "  input  wire [7:0] in_a_scale,\n" : "") << (g.sb ? "  input  wire [7:0] in_b_scale,\n" : "")
+    << "  output wire out_valid,\n  output wire [31:0] out_acc\n);\n";
   // Input registers: `pipeline` extra stages only (the step reads the chunk
   // directly, as the exact-block PE's lanes do).
   std::string src = "in_", src_v = "in_valid";
@@ -191,14 +211,21 @@ void emit_top(std::ostream& o, const FusedGeom& g) {
     std::string d = "p" + S(st + 1) + "_";
     o << "  reg " << d << "v, " << d << "first, " << d << "last;\n  reg [" << G * AB - 1 << ":0] " << d << "a;\n  reg ["
       << G * BB - 1 << ":0] " << d << "b;\n";
+    if (g.sa) o << "  reg [7:0] " << d << "a_scale;\n";
+    if (g.sb) o << "  reg [7:0] " << d << "b_scale;\n";
     o << "  always @(posedge clk) begin\n    if (rst) " << d << "v <= 1'b0;\n    else " << d << "v <= " << src_v
       << ";\n    " << d << "first <= " << src << "first;\n    " << d << "last <= " << src << "last;\n    " << d
-      << "a <= " << src << "a;\n    " << d << "b <= " << src << "b;\n  end\n";
+      << "a <= " << src << "a;\n    " << d << "b <= " << src << "b;\n";
+    if (g.sa) o << "    " << d << "a_scale <= " << src << "a_scale;\n";
+    if (g.sb) o << "    " << d << "b_scale <= " << src << "b_scale;\n";
+    o << "  end\n";
     src = d;
     src_v = d + "v";
   }
   o << "  wire x_v = " << src_v << ", x_first = " << src << "first, x_last = " << src << "last;\n";
   o << "  wire [" << G * AB - 1 << ":0] x_a = " << src << "a;\n  wire [" << G * BB - 1 << ":0] x_b = " << src << "b;\n";
+  if (g.sa) o << "  wire [7:0] x_as = " << src << "a_scale;\n";
+  if (g.sb) o << "  wire [7:0] x_bs = " << src << "b_scale;\n";
   o << "  reg [31:0] acc_q;  // the step accumulator (e8m" << g.mb << " in float32 bits)\n";
   if (prom) o << "  reg [31:0] acc32_q;  // the float32 promotion accumulator\n  reg [" << g.cntw - 1 << ":0] cnt_q;\n";
   o << "  wire [31:0] acc = x_first ? 32'd0 : acc_q;\n";
@@ -223,7 +250,8 @@ void emit_top(std::ostream& o, const FusedGeom& g) {
   dec(eb, "b", "x_b");
   o << "      assign l_p[i*" << g.pw << " +: " << g.pw << "] = a_sig * b_sig;\n";
   o << "      assign l_e[i*" << kEW << " +: " << kEW << "] = " << ext("a_eo", ea.ebits) << " + " << ext("b_eo", eb.ebits)
-    << " + " << kEW << "'d" << g.cE << ";\n";
+    << (g.sa ? " + " + ext("x_as", 8) : std::string()) << (g.sb ? " + " + ext("x_bs", 8) : std::string()) << " + "
+    << kEW << "'d" << g.cE << ";\n";
   o << "      assign l_s[i] = a[" << AB - 1 << "] ^ b[" << BB - 1 << "];\n";
   o << "      assign l_nan[i] = a_nan | b_nan | (a_inf & b_zero) | (b_inf & a_zero);\n";
   o << "      assign l_inf[i] = (a_inf | b_inf) & ~l_nan[i];\n";
@@ -234,7 +262,8 @@ void emit_top(std::ostream& o, const FusedGeom& g) {
   o << "  // Alignment of the lane products\n";
   o << "  wire [7:0] acc_ef = acc[30:23];\n";
   o << "  wire [" << g.mb << ":0] acc_sig = {|acc_ef, acc[22:" << 23 - g.mb << "]};\n";
-  o << "  wire [" << kEW - 1 << ":0] acc_E = (acc_ef == 8'd0) ? " << kEW << "'d1 : " << ext("acc_ef", 8) << ";\n";
+  o << "  wire [" << kEW - 1 << ":0] acc_E = ((acc_ef == 8'd0) ? " << kEW << "'d1 : " << ext("acc_ef", 8) << ") + " << kEW
+    << "'d" << kOff << ";\n";
   o << "  wire acc_nz = |acc[30:0];\n";
   {
     std::vector<std::string> lv;
@@ -279,14 +308,15 @@ void emit_top(std::ostream& o, const FusedGeom& g) {
   o << "  wire [" << g.tw - 1 << ":0] r_mag = "
     << (g.tw > g.sw ? "{" + S(g.tw - g.sw) + "'d0, s_mag}" : std::string("s_mag")) << ";\n";
   o << "  wire [31:0] stepv;\n";
-  o << "  " << P << "_round_acc u_round (.mag(r_mag), .neg(s_neg), .lsbe(emax - " << kEW << "'d" << g.F
+  o << "  " << P << "_round_acc u_round (.mag_in(r_mag), .neg(s_neg), .lsbe_in(emax - " << kEW << "'d" << kOff + g.F
     << "), .f(stepv));\n";
 
   // Specials (the model's dot(): NaN products end in NaN; an Inf step replaces a
   // finite accumulator, meets an opposite Inf as NaN; a non-finite
   // accumulator ignores finite steps).
   o << "  // Specials\n";
-  o << "  wire st_nan = |l_nan | ((|(l_inf & l_s)) & (|(l_inf & ~l_s)));\n";
+  // A NaN (0xFF) e8m0 scale makes the dot product NaN (the model's get_scale).
+  o << "  wire st_nan = " << (g.sa ? "(x_as == 8'hFF) | " : "") << (g.sb ? "(x_bs == 8'hFF) | " : "") << "|l_nan | ((|(l_inf & l_s)) & (|(l_inf & ~l_s)));\n";
   o << "  wire st_inf = |l_inf;\n  wire st_ineg = |(l_inf & l_s);\n";
   o << "  wire acc_fin = acc_ef != 8'hFF;\n";
   o << "  wire acc_isnan = ~acc_fin & (|acc[22:0]);\n";
@@ -313,7 +343,7 @@ void emit_top(std::ostream& o, const FusedGeom& g) {
     o << "  wire [28:0] f_s = (acc32[31] ? -fx_m : fx_m) + (nacc[31] ? -fy_m : fy_m);\n";
     o << "  wire f_neg = f_s[28];\n  wire [28:0] f_mag = f_neg ? -f_s : f_s;\n";
     o << "  wire [31:0] f_fin;\n";
-    o << "  " << P << "_round_f32 u_fadd (.mag(f_mag), .neg(f_neg), .lsbe(f_emax - " << kEW << "'d26), .f(f_fin));\n";
+    o << "  " << P << "_round_f32 u_fadd (.mag_in(f_mag), .neg(f_neg), .lsbe_in(f_emax - " << kEW << "'d26), .f(f_fin));\n";
     o << "  wire fx_inf = acc32[30:23] == 8'hFF, fy_inf = nacc[30:23] == 8'hFF;\n";
     o << "  wire fx_nan = fx_inf & (|acc32[22:0]), fy_nan = fy_inf & (|nacc[22:0]);\n";
     o << "  wire [31:0] sum32 = (fx_nan | fy_nan | (fx_inf & fy_inf & (acc32[31] != nacc[31]))) ? QNAN\n"
@@ -351,12 +381,16 @@ PeInfo fused_pe_info(const PeSpec& spec) {
   info.a_bits = g.ea.bits;
   info.b_bits = g.eb.bits;
   info.group = g.G;
+  info.a_scale = g.sa;
+  info.b_scale = g.sb;
   PeModeInfo m0;
   m0.a = spec.a;
   m0.b = spec.b;
   m0.lanes = g.G;
   m0.a_bits = info.a_bits;
   m0.b_bits = info.b_bits;
+  m0.a_scale = g.sa;
+  m0.b_scale = g.sb;
   m0.group = g.G;
   info.mode = {m0};
   info.a_port_bits = g.G * g.ea.bits;

@@ -23,7 +23,7 @@ namespace {
 struct Fmt {
   ElemFormat e;
   std::vector<uint32_t> finite, nonzero_sub, nan, inf;
-  explicit Fmt(const std::string& name) : e(parse_elem_format(name)) {
+  explicit Fmt(const std::string& name) : e(parse_block_format(name).elem) {
     for (uint32_t c = 0; c < e.num_codes(); ++c) {
       if (e.is_nan(c)) nan.push_back(c);
       else if (e.is_inf(c)) inf.push_back(c);
@@ -104,7 +104,7 @@ int main(int argc, char** argv) {
   Vtb* t = new Vtb;
   long cycles = 0;
   std::deque<Expect> q;
-  long checked = 0, bad = 0, nans = 0, infs = 0, zeros = 0;
+  long checked = 0, bad = 0, nans = 0, infs = 0, zeros = 0, subs = 0;
   auto tick = [&]() {
     t->clk = 0;
     t->eval();
@@ -131,6 +131,7 @@ int main(int argc, char** argv) {
       nans += en;
       infs += !en && ((e.bits & 0x7FFFFFFF) == 0x7F800000u);
       zeros += e.bits == 0;
+      subs += e.bits != 0 && ((e.bits >> 23) & 0xFF) == 0;
       if (!ok && ++bad <= 10)
         std::printf("MISMATCH %s dot %zu: rtl %08x model %08x\n", fused_test::kCases[e.c].name, e.dot, got, e.bits);
     }
@@ -160,6 +161,21 @@ int main(int argc, char** argv) {
       A.codes.assign(K, 0);
       B.codes.assign(K, 0);
       fill(A.codes, B.codes, fa, fb, K, G, kind, rng);
+      // e8m0 block scales: near 1, anywhere, large (sums around float32 overflow),
+      // small (sums around the subnormal range), now and then NaN.
+      int smode = int(rng() % 6);
+      for (QMatrix* q : {&A, &B}) {
+        q->scale_codes.clear();
+        if (!q->fmt.has_block_scale()) continue;
+        for (size_t blk = 0; blk < q->blocks_per_row(); ++blk) {
+          uint32_t sc = smode <= 2 ? uint32_t(117 + rng() % 21)
+                        : smode == 3 ? uint32_t(rng() % 255)
+                        : smode == 4 ? uint32_t(180 + rng() % 50)
+                                     : uint32_t(50 + rng() % 25);
+          if (rng() % 64 == 0) sc = 0xFF;
+          q->scale_codes.push_back(sc);
+        }
+      }
       float want = fused_dot(A, 0, B, 0, fs);
       uint32_t wb;
       std::memcpy(&wb, &want, 4);
@@ -171,6 +187,8 @@ int main(int argc, char** argv) {
           t->in_a[bit_a / 32] |= A.codes[s * G + l] << (bit_a % 32);
           t->in_b[bit_b / 32] |= B.codes[s * G + l] << (bit_b % 32);
         }
+        t->in_a_scale = A.scale_codes.empty() ? 0 : uint8_t(A.scale_codes[s * G / A.block_len()]);
+        t->in_b_scale = B.scale_codes.empty() ? 0 : uint8_t(B.scale_codes[s * G / B.block_len()]);
         t->in_valid = 1;
         t->in_first = s == 0;
         t->in_last = s + 1 == steps;
@@ -191,8 +209,9 @@ int main(int argc, char** argv) {
     std::printf("FAIL: %zu results never came out\n", q.size());
     return 1;
   }
-  std::printf("%ld dot products over %d PEs (%ld NaN, %ld Inf, %ld zero results), %ld cycles: %ld mismatches\n",
-              checked, fused_test::kNumCases, nans, infs, zeros, cycles, bad);
+  std::printf("%ld dot products over %d PEs (%ld NaN, %ld Inf, %ld zero, %ld subnormal results), %ld cycles: "
+              "%ld mismatches\n",
+              checked, fused_test::kNumCases, nans, infs, zeros, subs, cycles, bad);
   t->final();
   delete t;
   return bad ? 1 : 0;

@@ -32,7 +32,8 @@ int main(int argc, char** argv) {
   tb << "// Test top of tests/rtl_fused: every PE on one input bus.\n"
         "module tb (\n  input  wire clk,\n  input  wire rst,\n  input  wire [7:0] sel,\n"
         "  input  wire in_valid,\n  input  wire in_first,\n  input  wire in_last,\n"
-        "  input  wire [255:0] in_a,\n  input  wire [255:0] in_b,\n  output wire out_valid,\n"
+        "  input  wire [255:0] in_a,\n  input  wire [255:0] in_b,\n  input  wire [7:0] in_a_scale,\n"
+        "  input  wire [7:0] in_b_scale,\n  output wire out_valid,\n"
         "  output wire [31:0] out_acc\n);\n";
   tb << "  wire [" << fused_test::kNumCases - 1 << ":0] v;\n  wire [" << 32 * fused_test::kNumCases - 1 << ":0] r;\n";
   std::string ors = "32'd0";
@@ -57,7 +58,8 @@ int main(int argc, char** argv) {
       names << s.module_name << "\n";
       tb << "  " << s.module_name << " u" << i << " (.clk(clk), .rst(rst), .in_valid(in_valid & (sel == 8'd" << i
          << ")), .in_first(in_first), .in_blk_last(1'b1), .in_last(in_last), .in_a(in_a[" << info.a_port_bits - 1
-         << ":0]), .in_b(in_b[" << info.b_port_bits - 1 << ":0]), .out_valid(v[" << i << "]), .out_acc(r[" << 32 * i
+         << ":0]), .in_b(in_b[" << info.b_port_bits - 1 << ":0]), " << (info.a_scale ? ".in_a_scale(in_a_scale), " : "")
+         << (info.b_scale ? ".in_b_scale(in_b_scale), " : "") << ".out_valid(v[" << i << "]), .out_acc(r[" << 32 * i
          << " +: 32]));\n";
       ors += " | (v[" + std::to_string(i) + "] ? r[" + std::to_string(32 * i) + " +: 32] : 32'd0)";
     }
