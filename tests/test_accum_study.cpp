@@ -124,8 +124,17 @@ std::string slurp(const std::string& p) {
   return s.str();
 }
 
+// ctest runs each test as its own process in parallel: each test gets its own
+// directory, or two tests' captured output files would overwrite each other.
+std::string work_dir() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string d = std::string(MF_WORK_DIR) + "/" + info->test_suite_name() + "." + info->name();
+  std::filesystem::create_directories(d);
+  return d;
+}
+
 CliRun run_cli(const std::string& args) {
-  std::string o = std::string(MF_WORK_DIR) + "/out.txt", e = std::string(MF_WORK_DIR) + "/err.txt";
+  std::string o = work_dir() + "/out.txt", e = work_dir() + "/err.txt";
   int st = std::system((std::string(MF_MACFORGE) + " accum-study " + args + " > " + o + " 2> " + e).c_str());
   return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, slurp(o), slurp(e)};
 }
@@ -148,15 +157,14 @@ const char* kGood =
     "  - accum: hopper-fp8\n";
 
 std::string write_study(const std::string& name, const std::string& text) {
-  std::filesystem::create_directories(MF_WORK_DIR);
-  std::string p = std::string(MF_WORK_DIR) + "/" + name;
+  std::string p = work_dir() + "/" + name;
   std::ofstream(p) << text;
   return p;
 }
 
 TEST(AccumStudyCli, RunsATinyStudy) {
   std::string p = write_study("good.yaml", kGood);
-  std::string out = std::string(MF_WORK_DIR) + "/good-out";
+  std::string out = work_dir() + "/good-out";
   std::filesystem::remove_all(out);
   CliRun r = run_cli(p + " --out " + out + " --no-plot");
   ASSERT_EQ(r.status, 0) << r.err;
@@ -170,11 +178,11 @@ TEST(AccumStudyCli, RunsATinyStudy) {
 // A synthesis report listed under hardware: its area, area per MAC/cycle and
 // energy go into the table (hand-made report: 1000 um^2, 4 MACs per cycle).
 TEST(AccumStudyCli, ReadsSynthesisReports) {
-  std::ofstream(std::string(MF_WORK_DIR) + "/hw.json")
+  std::ofstream(work_dir() + "/hw.json")
       << "{\"area_um2\": 1000, \"lanes\": 4, \"macs_per_cycle\": 4, \"energy_pj_per_mac\": 0.25,"
          " \"config\": {\"pe\": {\"a\": \"fp8_e4m3\", \"b\": \"fp8_e4m3\", \"accumulation\": \"exact-block\"}}}\n";
   std::string p = write_study("hw.yaml", std::string(kGood) + "hardware:\n  seq: hw.json\n  hopper-fp8: absent.json\n");
-  CliRun r = run_cli(p + " --no-plot --out " + std::string(MF_WORK_DIR) + "/hw-out");
+  CliRun r = run_cli(p + " --no-plot --out " + work_dir() + "/hw-out");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("| 1000.0 | 4 | 250.0 | 0.2500 | fp8_e4m3 x fp8_e4m3, exact-block |"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("absent.json missing"), std::string::npos) << r.out;
@@ -182,7 +190,7 @@ TEST(AccumStudyCli, ReadsSynthesisReports) {
 
 void expect_bad(const std::string& name, const std::string& text, const std::string& where, const std::string& what) {
   std::string p = write_study(name, text);
-  CliRun r = run_cli(p + " --out " + std::string(MF_WORK_DIR) + "/bad-out --no-plot");
+  CliRun r = run_cli(p + " --out " + work_dir() + "/bad-out --no-plot");
   EXPECT_EQ(r.status, 2) << name << ": " << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << name << ": " << r.err;
   EXPECT_NE(r.err.find(p + ":" + where), std::string::npos) << name << ": " << r.err;
@@ -210,8 +218,8 @@ TEST(AccumStudyCli, BadStudyFilesGiveOneLineAndExit2) {
   expect_bad("syntax.yaml", g + "modes: [\n", "", "YAML syntax error");
   expect_bad("missing.yaml", replace(g, "name: tiny\n", ""), "", "name: missing");
   std::string p = write_study("hw_bad_json.yaml", g + "hardware:\n  seq: notjson.txt\n");
-  std::ofstream(std::string(MF_WORK_DIR) + "/notjson.txt") << "area 3\n";
-  CliRun r = run_cli(p + " --no-plot --out " + std::string(MF_WORK_DIR) + "/bad-out");
+  std::ofstream(work_dir() + "/notjson.txt") << "area 3\n";
+  CliRun r = run_cli(p + " --no-plot --out " + work_dir() + "/bad-out");
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("is not JSON"), std::string::npos) << r.err;
 }

@@ -600,8 +600,15 @@ std::string slurp(const fs::path& p) {
   return ss.str();
 }
 
+// ctest runs each test as its own process in parallel: each test gets its own
+// directory, or two tests' captured stdout files would overwrite each other.
+fs::path test_dir() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  return fs::path(MF_WORK_DIR) / (std::string(info->test_suite_name()) + "." + info->name());
+}
+
 CliRun run_gemm(const std::string& args) {
-  fs::path dir = MF_WORK_DIR;
+  fs::path dir = test_dir();
   fs::create_directories(dir);
   std::string o = (dir / "stdout.txt").string(), e = (dir / "stderr.txt").string();
   int st = std::system((std::string(MF_MACFORGE) + " gemm " + args + " > " + o + " 2> " + e).c_str());
@@ -613,7 +620,7 @@ CliRun run_gemm(const std::string& args) {
 }
 
 fs::path write_tmp(const std::string& name, const std::string& text) {
-  fs::path p = fs::path(MF_WORK_DIR) / name;
+  fs::path p = test_dir() / name;
   fs::create_directories(p.parent_path());
   std::ofstream(p) << text;
   return p;
@@ -636,7 +643,7 @@ TEST(GemmCli, WritesDAndChecks) {
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(r.out.rfind("equal ", 0), 0u);
   // --out: the file holds D, stdout stays empty.
-  fs::path out = fs::path(MF_WORK_DIR) / "d.txt";
+  fs::path out = test_dir() / "d.txt";
   fs::remove(out);
   r = run_gemm("--in " + f + " --accum hopper-fp8 --out " + out.string());
   EXPECT_EQ(r.code, 0);
@@ -648,7 +655,7 @@ TEST(GemmCli, WritesDAndChecks) {
 }
 
 TEST(GemmCli, BadInputExitsTwoAndWritesNothing) {
-  fs::path out = fs::path(MF_WORK_DIR) / "never.txt";
+  fs::path out = test_dir() / "never.txt";
   fs::remove(out);
   std::string good = tc_text(2, 3, 4, true);
   std::string bad = good;
