@@ -1,11 +1,13 @@
 // macforge sim: cycles, stalls, utilization and memory traffic of a GEMM or a
 // list of GEMMs on the SystemC model of the accelerator (docs/timing_model.md).
 #include <iostream>
+#include <optional>
 
 #include "cli/command.hpp"
 #include "cli/options.hpp"
 #include "cli/output.hpp"
 #include "sim/run.hpp"
+#include "sim/scalesim.hpp"
 #include "sim/sim_config.hpp"
 
 // The SystemC library references sc_main; macforge drives the kernel itself.
@@ -17,7 +19,8 @@ namespace {
 const char* kUsage =
     "usage: macforge sim --config CFG (--gemm M,N,K | --layers FILE.csv) [--array RxC]\n"
     "                    [--dataflow os|ws|is] [--mode M] [--ideal-memory] [--timing-only] [--seed S]\n"
-    "                    [--out FILE]\n\n"
+    "                    [--out FILE]\n"
+    "       macforge sim --scalesim-cfg FILE.cfg [--topology FILE.csv] [--convention macforge|scalesim] ...\n\n"
     "Runs the GEMM C[M][N] = A[M][K] x B[N][K]^T (or every GEMM of a layer file, one after the\n"
     "other) on the SystemC model of the accelerator described by CFG: the PE array of the\n"
     "generator's `pe:` and `array:` sections and the buffers and DRAM interface of the optional\n"
@@ -38,7 +41,17 @@ const char* kUsage =
     "--timing-only      no data values: time advances per step by the closed forms (fast);\n"
     "                   without it the behavioural array computes C with the reference numerics\n"
     "                   on seeded random operands and reports output_hash\n"
-    "Docs: docs/timing_model.md (how every cycle is counted, with a worked example).";
+    "--scalesim-cfg F   a SCALE-Sim v2 .cfg instead of --config: an int8 1-lane array of its\n"
+    "                   ArrayHeight x ArrayWidth and Dataflow, its SRAM sizes and Bandwidth; settings\n"
+    "                   macforge does not model are named in one warning on stderr\n"
+    "--topology F.csv   a SCALE-Sim topology (conv or `Layer, M, N, K,` form) instead of --layers;\n"
+    "                   default with --scalesim-cfg: its TopologyCsvLoc\n"
+    "--convention C     macforge (default): the RTL-verified schedule; scalesim: SCALE-Sim v2's\n"
+    "                   stall-free compute cycles (folds run one after another), 1-lane arrays only\n"
+    "Layer files also take convolution rows (in_h,in_w,filter_h,filter_w,channels,filters[,stride]\n"
+    "[,pad]), lowered by im2col as SCALE-Sim does.\n"
+    "Docs: docs/timing_model.md (how every cycle is counted, with a worked example; section 11:\n"
+    "convolutions and SCALE-Sim).";
 
 }  // namespace
 
@@ -52,12 +65,25 @@ int cmd_sim(const std::vector<std::string>& args) {
       "mode", po::value<std::string>(), "array mode of the --gemm: 0, 1 or a mode's format")(
       "ideal-memory", "unbounded buffers and bandwidth")("timing-only", "no data values (fast)")(
       "seed", po::value<uint64_t>()->default_value(1), "operand data seed (functional runs)")(
-      "out,o", po::value<std::string>()->default_value("-"), "write the JSON here (default: stdout)");
+      "out,o", po::value<std::string>()->default_value("-"), "write the JSON here (default: stdout)")(
+      "scalesim-cfg", po::value<std::string>(), "SCALE-Sim .cfg instead of --config")(
+      "topology", po::value<std::string>(), "SCALE-Sim topology CSV")(
+      "convention", po::value<std::string>()->default_value("macforge"), "macforge | scalesim");
   po::variables_map vm;
   if (!parse_options("sim", kUsage, desc, args, vm)) return 0;
-  if (!vm.count("config")) throw UsageError("macforge sim: --config is required (see 'macforge sim --help')");
-  if (vm.count("gemm") == vm.count("layers"))
-    throw UsageError("macforge sim: give exactly one of --gemm M,N,K and --layers FILE.csv");
+  if (!vm.count("config") && !vm.count("scalesim-cfg"))
+    throw UsageError("macforge sim: --config is required (or --scalesim-cfg FILE.cfg; see 'macforge sim --help')");
+  if (vm.count("config") && vm.count("scalesim-cfg"))
+    throw UsageError("macforge sim: give exactly one of --config CFG and --scalesim-cfg FILE.cfg");
+  const std::string convention = vm["convention"].as<std::string>();
+  if (convention != "macforge" && convention != "scalesim")
+    throw UsageError("macforge sim: --convention '" + convention + "' (allowed: macforge, scalesim)");
+  // Bad SCALE-Sim input fails here, before anything is written.
+  std::optional<sim::ScaleSimConfig> ss;
+  if (vm.count("scalesim-cfg")) ss = sim::load_scalesim_config(vm["scalesim-cfg"].as<std::string>());
+  size_t sources = vm.count("gemm") + vm.count("layers") + vm.count("topology");
+  if (sources > 1 || (sources == 0 && !(ss && !ss->topology.empty())))
+    throw UsageError("macforge sim: give exactly one of --gemm M,N,K, --layers FILE.csv and --topology FILE.csv");
 
   sim::ConfigOverrides ov;
   if (vm.count("array")) sim::parse_array_shape(vm["array"].as<std::string>(), ov.rows, ov.cols);
@@ -65,6 +91,8 @@ int cmd_sim(const std::vector<std::string>& args) {
   std::vector<sim::Gemm> gemms;
   if (vm.count("gemm")) {
     gemms.push_back(sim::parse_gemm(vm["gemm"].as<std::string>()));
+  } else if (!vm.count("layers")) {
+    gemms = sim::load_scalesim_topology(vm.count("topology") ? vm["topology"].as<std::string>() : ss->topology);
   } else {
     std::string path = vm["layers"].as<std::string>();
     try {
@@ -75,7 +103,19 @@ int cmd_sim(const std::vector<std::string>& args) {
       throw RuntimeError(e.what());
     }
   }
-  sim::LoadedConfig cfg = sim::load_sim_config(vm["config"].as<std::string>(), ov);
+  if (ss) {
+    if (ov.rows) ss->rows = ov.rows, ss->cols = ov.cols;
+    if (ov.dataflow) ss->dataflow = *ov.dataflow;
+    if (!ss->warning().empty()) std::cerr << ss->warning() << "\n";
+    if (convention == "scalesim") {
+      if (vm.count("mode")) throw UsageError("macforge sim: --mode needs a multi-format --config");
+      AtomicOutput out(vm["out"].as<std::string>());
+      out.stream() << sim::scalesim_json(ss->rows, ss->cols, ss->dataflow, gemms, ss->source, ss->run_name);
+      out.commit();
+      return 0;
+    }
+  }
+  sim::LoadedConfig cfg = ss ? sim::scalesim_accel_config(*ss) : sim::load_sim_config(vm["config"].as<std::string>(), ov);
   sim::SimRequest req;
   req.ideal = vm.count("ideal-memory") > 0;
   req.timing_only = vm.count("timing-only") > 0;
@@ -91,6 +131,21 @@ int cmd_sim(const std::vector<std::string>& args) {
                         arr.mode_names() + ")");
   }
   sim::resolve_modes(gemms, cfg.accel.array);
+  if (convention == "scalesim") {
+    // SCALE-Sim's PE does one MAC per cycle: its closed forms have no lanes.
+    const sim::ArraySpec& arr = cfg.accel.array;
+    for (const sim::Gemm& g : gemms) {
+      int lanes = arr.in_mode(g.mode < 0 ? arr.mode : g.mode).lanes;
+      if (lanes != 1)
+        throw FormatError("--convention scalesim: layer '" + g.name + "' runs on " + std::to_string(lanes) +
+                          "-lane PEs; SCALE-Sim's closed forms are for 1-lane PEs (one MAC per cycle): use a "
+                          "config with pe.lanes: 1, or --scalesim-cfg");
+    }
+    AtomicOutput out(vm["out"].as<std::string>());
+    out.stream() << sim::scalesim_json(arr.rows, arr.cols, arr.dataflow, gemms, cfg.accel.source, "");
+    out.commit();
+    return 0;
+  }
   sim::check_workload(cfg.accel, gemms, req.ideal);
   // Open the output only once the inputs are known to be good; it is renamed
   // into place only when complete.

@@ -59,6 +59,28 @@ Gemm parse_gemm(const std::string& text) {
   return g;
 }
 
+std::string conv_to_gemm(const ConvShape& c, Gemm& g) {
+  const int64_t v[] = {c.H, c.W, c.Fh, c.Fw, c.C, c.F, c.Sh, c.Sw};
+  const char* names[] = {"in_h", "in_w", "filter_h", "filter_w", "channels", "filters", "stride", "stride"};
+  for (int i = 0; i < 8; ++i)
+    if (v[i] <= 0 || v[i] > kMaxDim)
+      return std::string(names[i]) + " must be in [1, " + std::to_string(kMaxDim) + "] (got " +
+             std::to_string(v[i]) + ")";
+  if (c.Ph < 0 || c.Pw < 0 || c.Ph > kMaxDim || c.Pw > kMaxDim)
+    return "pad must be in [0, " + std::to_string(kMaxDim) + "]";
+  if (c.Fh > c.H + 2 * c.Ph || c.Fw > c.W + 2 * c.Pw)
+    return "filter " + std::to_string(c.Fh) + "x" + std::to_string(c.Fw) + " is larger than its padded input " +
+           std::to_string(c.H + 2 * c.Ph) + "x" + std::to_string(c.W + 2 * c.Pw);
+  int64_t M = c.out_h() * c.out_w(), K = c.Fh * c.Fw * c.C;
+  if (M > kMaxDim || K > kMaxDim)
+    return "the lowered GEMM (M = " + std::to_string(M) + ", K = " + std::to_string(K) +
+           ") is larger than the supported " + std::to_string(kMaxDim);
+  g.M = M;
+  g.N = c.F;
+  g.K = K;
+  return "";
+}
+
 std::vector<Gemm> parse_layers(const std::string& text, const std::string& origin) {
   std::vector<Gemm> out;
   std::istringstream in(text);
@@ -66,14 +88,21 @@ std::vector<Gemm> parse_layers(const std::string& text, const std::string& origi
   int lineno = 0;
   bool header = false;
   // Column of each field in a row (-1: absent), from the header.
-  enum { kName, kM, kN, kK, kCount, kFormat, kFields };
-  static const char* const kColumns[kFields] = {"name", "M", "N", "K", "count", "format"};
+  enum { kName, kM, kN, kK, kCount, kFormat, kH, kW, kFh, kFw, kC, kF, kStride, kPad, kFields };
+  static const char* const kColumns[kFields] = {"name",     "M",        "N",        "K",      "count",
+                                                "format",   "in_h",     "in_w",     "filter_h", "filter_w",
+                                                "channels", "filters",  "stride",   "pad"};
   int col[kFields];
   size_t ncols = 0;
+  bool gemm_cols = false, conv_cols = false;
   auto err = [&](const std::string& what) -> FormatError {
     return FormatError(origin + ":" + std::to_string(lineno) + ": " + what);
   };
-  const std::string expected = "expected the header 'name,M,N,K' (optional columns: count, format)";
+  const std::string expected =
+      "expected the header 'name,M,N,K' or 'name,in_h,in_w,filter_h,filter_w,channels,filters' (optional "
+      "columns: stride, pad, count, format)";
+  const std::string all_cols =
+      "columns: name, M, N, K, in_h, in_w, filter_h, filter_w, channels, filters, stride, pad, count, format";
   while (std::getline(in, line)) {
     ++lineno;
     std::string t = trim(line);
@@ -84,13 +113,20 @@ std::vector<Gemm> parse_layers(const std::string& text, const std::string& origi
       std::fill(col, col + kFields, -1);
       for (size_t i = 0; i < c.size(); ++i) {
         int f = int(std::find(kColumns, kColumns + kFields, c[i]) - kColumns);
-        if (f == kFields)
-          throw err(expected + ", got the column '" + c[i] + "' (columns: name, M, N, K, count, format)");
+        if (f == kFields) throw err(expected + ", got the column '" + c[i] + "' (" + all_cols + ")");
         if (col[f] >= 0) throw err(expected + ", got the column '" + c[i] + "' twice");
         col[f] = int(i);
       }
-      for (int f = kName; f <= kK; ++f)
-        if (col[f] < 0) throw err(expected + ", got '" + t + "'");
+      if (col[kName] < 0) throw err(expected + ", got '" + t + "'");
+      int ng = 0, nc = 0;
+      for (int f = kM; f <= kK; ++f) ng += col[f] >= 0;
+      for (int f = kH; f <= kF; ++f) nc += col[f] >= 0;
+      if ((ng != 0 && ng != 3) || (nc != 0 && nc != 6) || (ng == 0 && nc == 0))
+        throw err(expected + ", got '" + t + "'");
+      if ((col[kStride] >= 0 || col[kPad] >= 0) && nc == 0)
+        throw err("the columns stride and pad need the convolution columns: " + expected);
+      gemm_cols = ng == 3;
+      conv_cols = nc == 6;
       header = true;
       ncols = c.size();
       continue;
@@ -104,12 +140,41 @@ std::vector<Gemm> parse_layers(const std::string& text, const std::string& origi
     for (char ch : g.name)
       if (ch == '"' || ch == '\\' || static_cast<unsigned char>(ch) < 0x20)
         throw err("layer name '" + g.name + "' contains a quote, backslash or control character");
-    int64_t* dims[4] = {&g.M, &g.N, &g.K, &g.count};
-    for (int f = kM; f <= kCount; ++f) {
-      if (col[f] < 0) continue;
-      std::string e = parse_dim(c[size_t(col[f])], kColumns[f], *dims[f - kM]);
+    auto cell = [&](int f) { return col[f] < 0 ? std::string() : c[size_t(col[f])]; };
+    auto dim = [&](int f, int64_t& v) {
+      std::string e = parse_dim(cell(f), kColumns[f], v);
       if (!e.empty()) throw err(e);
+    };
+    // A row is a convolution when it fills the convolution columns.
+    bool conv = false;
+    if (conv_cols) {
+      int filled = 0;
+      for (int f = kH; f <= kF; ++f) filled += !cell(f).empty();
+      int gfilled = 0;
+      for (int f = kM; f <= kK; ++f) gfilled += !cell(f).empty();
+      if (filled > 0 && gfilled > 0)
+        throw err("layer '" + g.name + "' fills both M,N,K and the convolution columns; fill one group");
+      conv = filled > 0 || !gemm_cols;
     }
+    if (conv) {
+      ConvShape s;
+      dim(kH, s.H), dim(kW, s.W), dim(kFh, s.Fh), dim(kFw, s.Fw), dim(kC, s.C), dim(kF, s.F);
+      if (!cell(kStride).empty()) dim(kStride, s.Sh);
+      s.Sw = s.Sh;
+      if (!cell(kPad).empty()) {
+        static const std::regex re("[+]?[0-9]{1,12}");
+        if (!std::regex_match(cell(kPad), re))
+          throw err("pad must be a non-negative integer (got '" + cell(kPad) + "')");
+        s.Ph = s.Pw = std::stoll(cell(kPad));
+      }
+      std::string e = conv_to_gemm(s, g);
+      if (!e.empty()) throw err("layer '" + g.name + "': " + e);
+    } else {
+      if (conv_cols && (!cell(kStride).empty() || !cell(kPad).empty()))
+        throw err("layer '" + g.name + "' is a GEMM row (M,N,K) but sets stride or pad");
+      dim(kM, g.M), dim(kN, g.N), dim(kK, g.K);
+    }
+    if (col[kCount] >= 0) dim(kCount, g.count);
     if (col[kFormat] >= 0) {
       g.format = c[size_t(col[kFormat])];
       for (char ch : g.format)
@@ -120,7 +185,7 @@ std::vector<Gemm> parse_layers(const std::string& text, const std::string& origi
     g.line = lineno;
     out.push_back(g);
   }
-  if (!header) throw FormatError(origin + ": empty layer file (expected the header 'name,M,N,K')");
+  if (!header) throw FormatError(origin + ": empty layer file (" + expected + ")");
   if (out.empty()) throw FormatError(origin + ": no layers after the header");
   return out;
 }

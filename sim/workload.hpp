@@ -10,6 +10,13 @@
 // operands, or its number `0`/`1`; empty = mode 0). Columns may come in any
 // order. Blank lines and lines starting with '#' are skipped. The format is
 // resolved against the array by resolve_modes() (sim/run.hpp).
+//
+// Convolution rows (docs/timing_model.md section 11): the header may instead
+// (or as well) name the columns `in_h,in_w,filter_h,filter_w,channels,filters`
+// and optionally `stride` (default 1) and `pad` (zeros on each side, default
+// 0). A row that fills them is lowered by im2col as SCALE-Sim does
+// (conv_to_gemm); in a header with both groups each row fills exactly one
+// group and leaves the other's cells empty.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +36,23 @@ struct Gemm {
   int line = 0;
   double macs() const { return double(M) * double(N) * double(K) * double(count); }
 };
+
+// A convolution layer: input H x W x C, F filters of Fh x Fw x C, strides
+// Sh/Sw, P zeros on each side (Ph rows top and bottom, Pw columns left and right).
+struct ConvShape {
+  int64_t H = 0, W = 0, Fh = 0, Fw = 0, C = 0, F = 0;
+  int64_t Sh = 1, Sw = 1, Ph = 0, Pw = 0;
+  int64_t out_h() const { return (H + 2 * Ph - Fh) / Sh + 1; }
+  int64_t out_w() const { return (W + 2 * Pw - Fw) / Sw + 1; }
+};
+
+// im2col lowering (SCALE-Sim v2 topology_utils.py): M = Ho * Wo output
+// pixels, K = Fh * Fw * C window elements, N = F filters, with
+// Ho = floor((H + 2Ph - Fh) / Sh) + 1 (SCALE-Sim: ceil((H - Fh + S) / S), the
+// same value, with no padding term: its IFMAP height already includes any
+// padding). Returns "" and sets g.M/N/K, or a one-line error (a filter larger
+// than its padded input, sizes out of range).
+std::string conv_to_gemm(const ConvShape& c, Gemm& g);
 
 // "M,N,K" with positive integers; throws FormatError ("--gemm '0,4,4': M must be
 // a positive integer").
