@@ -128,6 +128,7 @@ ScaleSimConfig parse_scalesim_config(const std::string& text, const std::string&
     std::string m = positive(h.value, 1 << 20, v);
     if (!m.empty()) throw err(h.line, "ArrayHeight " + m);
     c.rows = int(v);
+    c.shape_line = h.line;
     const Entry& w = need("architecture_presets", "arraywidth", "ArrayWidth");
     m = positive(w.value, 1 << 20, v);
     if (!m.empty()) throw err(w.line, "ArrayWidth " + m);
@@ -279,6 +280,7 @@ std::vector<Gemm> parse_scalesim_topology(const std::string& text, const std::st
       dim(1, "M", g.M), dim(2, "N", g.N), dim(3, "K", g.K);
     } else {
       ConvShape s;
+      s.scalesim_ceil = true;
       dim(1, "IFMAP Height", s.H), dim(2, "IFMAP Width", s.W), dim(3, "Filter Height", s.Fh);
       dim(4, "Filter Width", s.Fw), dim(5, "Channels", s.C), dim(6, "Num Filter", s.F);
       dim(7, "Strides", s.Sh);
@@ -312,7 +314,15 @@ LoadedConfig scalesim_accel_config(const ScaleSimConfig& sc) {
     << "\n  dataflow: " << (sc.dataflow == Dataflow::OS ? "output-stationary" : "weight-stationary") << "\n";
   ConfigOverrides ov;
   ov.dataflow = sc.dataflow;
-  LoadedConfig lc = parse_sim_config(y.str(), sc.source, ov);
+  LoadedConfig lc;
+  try {
+    lc = parse_sim_config(y.str(), sc.source, ov);
+  } catch (const FormatError&) {
+    // The only thing of the cfg the generator can refuse is the shape.
+    throw FormatError(sc.source + ":" + std::to_string(sc.shape_line) + ": ArrayHeight x ArrayWidth = " +
+                      std::to_string(sc.rows) + "x" + std::to_string(sc.cols) +
+                      ": macforge's model builds 1..64 rows and columns (--convention scalesim takes any size)");
+  }
   MemoryConfig& m = lc.accel.memory;
   m.input.capacity = uint64_t(sc.ifmap_kb) * 1024;
   m.weight.capacity = uint64_t(sc.filter_kb) * 1024;

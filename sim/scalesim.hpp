@@ -23,6 +23,7 @@ struct ScaleSimConfig {
   std::string source;          // path of the .cfg
   std::string run_name = "scale_run";
   int rows = 0, cols = 0;      // ArrayHeight, ArrayWidth
+  int shape_line = 0;          // line of ArrayHeight, for messages
   Dataflow dataflow = Dataflow::OS;
   // SRAM sizes in kB (1024 bytes: SCALE-Sim multiplies by 1024); SCALE-Sim's
   // defaults when absent.
@@ -50,7 +51,9 @@ ScaleSimConfig parse_scalesim_config(const std::string& text, const std::string&
 // last cell of every row); a row without it is read the same way. A layer
 // whose name contains "DP" is depthwise as in SCALE-Sim: Channels separate
 // convolutions of one channel each (count = Channels). Convolutions have no
-// padding term: the IFMAP height/width is the input the filter slides over.
+// padding term (the IFMAP height/width is the input the filter slides over,
+// padding included) and SCALE-Sim's output size Ho = ceil((H - Fh + S) / S)
+// (ConvShape::scalesim_ceil).
 std::vector<Gemm> load_scalesim_topology(const std::string& path);
 std::vector<Gemm> parse_scalesim_topology(const std::string& text, const std::string& origin);
 

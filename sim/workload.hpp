@@ -38,20 +38,26 @@ struct Gemm {
 };
 
 // A convolution layer: input H x W x C, F filters of Fh x Fw x C, strides
-// Sh/Sw, P zeros on each side (Ph rows top and bottom, Pw columns left and right).
+// Sh/Sw, Ph/Pw zeros on each side (top and bottom / left and right).
 struct ConvShape {
   int64_t H = 0, W = 0, Fh = 0, Fw = 0, C = 0, F = 0;
   int64_t Sh = 1, Sw = 1, Ph = 0, Pw = 0;
-  int64_t out_h() const { return (H + 2 * Ph - Fh) / Sh + 1; }
-  int64_t out_w() const { return (W + 2 * Pw - Fw) / Sw + 1; }
+  // Output size rule. false: PyTorch/ONNX, floor((H + 2P - Fh) / S) + 1 (the
+  // layer file). true: SCALE-Sim v2 (topology_utils.py topo_calc_hyperparams),
+  // ceil((H - Fh + S) / S) = ceil((H - Fh) / S) + 1 with P = 0: a last window
+  // that runs past the input still counts when S does not divide H - Fh.
+  bool scalesim_ceil = false;
+  int64_t out_h() const { return out(H, Fh, Sh, Ph); }
+  int64_t out_w() const { return out(W, Fw, Sw, Pw); }
+  int64_t out(int64_t n, int64_t f, int64_t s, int64_t p) const {
+    return scalesim_ceil ? (n - f + s + s - 1) / s : (n + 2 * p - f) / s + 1;
+  }
 };
 
-// im2col lowering (SCALE-Sim v2 topology_utils.py): M = Ho * Wo output
-// pixels, K = Fh * Fw * C window elements, N = F filters, with
-// Ho = floor((H + 2Ph - Fh) / Sh) + 1 (SCALE-Sim: ceil((H - Fh + S) / S), the
-// same value, with no padding term: its IFMAP height already includes any
-// padding). Returns "" and sets g.M/N/K, or a one-line error (a filter larger
-// than its padded input, sizes out of range).
+// im2col lowering as SCALE-Sim does it (topology_utils.py
+// get_transformed_mnk_dimensions): M = Ho * Wo output pixels, K = Fh * Fw * C
+// window elements, N = F filters. Returns "" and sets g.M/N/K, or a one-line
+// error (a filter larger than its padded input, sizes out of range).
 std::string conv_to_gemm(const ConvShape& c, Gemm& g);
 
 // "M,N,K" with positive integers; throws FormatError ("--gemm '0,4,4': M must be
