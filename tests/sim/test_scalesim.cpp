@@ -316,6 +316,29 @@ TEST(ScaleSimInputs, ConvTopology) {
   EXPECT_EQ(l[3].M, 12);
 }
 
+// The shipped examples: configs/scalesim/ gives the rows, and its
+// SCALE-Sim-form ResNet-18 (padding folded into the IFMAP size) the same MACs
+// and GEMMs as configs/workloads/resnet18.csv.
+TEST(ScaleSimInputs, ShippedExamples) {
+  std::string dir = std::string(MF_SOURCE_DIR) + "/configs/";
+  CliRun r = run("sim --scalesim-cfg " + dir + "scalesim/example_4x4_os.cfg --topology " + dir +
+                 "scalesim/gemm_rows.csv --convention scalesim");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"compute_cycles\": 10779"), std::string::npos);
+  EXPECT_NE(r.out.find("\"compute_cycles\": 17919"), std::string::npos);
+  ScaleSimConfig big = load_scalesim_config(dir + "scalesim/example_32x32_os.cfg");
+  auto rows = load_scalesim_topology(dir + "scalesim/gemm_rows.csv");
+  EXPECT_EQ(scalesim_cycles(big.rows, big.cols, big.dataflow, rows[2]).cycles, 146943);
+  auto a = load_scalesim_topology(dir + "scalesim/resnet18_topology.csv");
+  auto b = load_layers(dir + "workloads/resnet18.csv");
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].M, b[i].M) << b[i].name;
+    EXPECT_EQ(a[i].N, b[i].N) << b[i].name;
+    EXPECT_EQ(a[i].K, b[i].K) << b[i].name;
+  }
+}
+
 // ---- bad input: one line with file:line, exit 2, nothing written -------------------
 
 TEST(ScaleSimInputs, BadInput) {
