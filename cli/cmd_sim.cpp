@@ -108,9 +108,10 @@ int cmd_sim(const std::vector<std::string>& args) {
     if (ov.dataflow) ss->dataflow = *ov.dataflow;
     if (convention == "scalesim") {
       if (vm.count("mode")) throw UsageError("macforge sim: --mode needs a multi-format --config");
+      std::string json = sim::scalesim_json(ss->rows, ss->cols, ss->dataflow, gemms, ss->source, ss->run_name);
       if (!ss->warning().empty()) std::cerr << ss->warning() << "\n";
       AtomicOutput out(vm["out"].as<std::string>());
-      out.stream() << sim::scalesim_json(ss->rows, ss->cols, ss->dataflow, gemms, ss->source, ss->run_name);
+      out.stream() << json;
       out.commit();
       return 0;
     }
@@ -141,8 +142,9 @@ int cmd_sim(const std::vector<std::string>& args) {
                           "-lane PEs; SCALE-Sim's closed forms are for 1-lane PEs (one MAC per cycle): use a "
                           "config with pe.lanes: 1, or --scalesim-cfg");
     }
+    std::string json = sim::scalesim_json(arr.rows, arr.cols, arr.dataflow, gemms, cfg.accel.source, "");
     AtomicOutput out(vm["out"].as<std::string>());
-    out.stream() << sim::scalesim_json(arr.rows, arr.cols, arr.dataflow, gemms, cfg.accel.source, "");
+    out.stream() << json;
     out.commit();
     return 0;
   }

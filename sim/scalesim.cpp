@@ -349,6 +349,7 @@ ScaleSimCycles scalesim_cycles(int64_t R, int64_t C, Dataflow df, const Gemm& g)
   }
   r.folds = cdiv(r.Sr, R) * cdiv(r.Sc, C);
   r.fold_cycles = r.T + fill;
+  if (double(r.folds) * double(r.fold_cycles) > 9e18) return r;  // cycles = 0: too large (scalesim_json refuses)
   // total_cycles = the service cycle of the last demand row, counted from 0.
   r.cycles = r.folds * r.fold_cycles - 1;
   return r;
@@ -366,6 +367,8 @@ std::string scalesim_json(int rows, int cols, Dataflow df, const std::vector<Gem
   for (size_t i = 0; i < gemms.size(); ++i) {
     const Gemm& g = gemms[i];
     ScaleSimCycles c = scalesim_cycles(rows, cols, df, g);
+    if (double(c.folds) * double(c.fold_cycles) * double(g.count) + double(total) > 9e18)
+      throw FormatError("layer '" + g.name + "': SCALE-Sim's cycle count does not fit in 64 bits");
     int64_t cyc = c.cycles * g.count;
     total += cyc;
     macs += g.macs();

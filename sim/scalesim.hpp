@@ -73,6 +73,7 @@ LoadedConfig scalesim_accel_config(const ScaleSimConfig& sc);
 //   is: Sr = K, Sc = M, T = N;  fold = 2R + C + T - 2
 //   folds = ceil(Sr / R) * ceil(Sc / C);  cycles = folds * fold - 1
 // (the "- 1": SCALE-Sim reports the index of the last demand row, from 0).
+// cycles stays 0 when the count would not fit in 64 bits.
 struct ScaleSimCycles {
   int64_t Sr = 0, Sc = 0, T = 0;
   int64_t folds = 0, fold_cycles = 0;
