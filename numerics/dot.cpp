@@ -360,7 +360,10 @@ float dot_impl(const OperandTable& TA, size_t m, const OperandTable& TB, size_t 
     size_t k0 = j * G, k1 = std::min(K, k0 + G);
     int64_t sa, sb;
     int xa, xb;
-    bool ok = block_scale(A, m, k0, sa, xa) & block_scale(B, n, k0, sb, xb);
+    // both calls run (they set sa/xa and sb/xb): no short circuit
+    const bool ok_a = block_scale(A, m, k0, sa, xa);
+    const bool ok_b = block_scale(B, n, k0, sb, xb);
+    const bool ok = ok_a && ok_b;
     GroupValue g = group_sum(TA, m, TB, n, k0, k1, acc);
     if (!ok || g.nan) return kNaN;
     if (g.inf != 0.0f) {

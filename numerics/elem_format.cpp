@@ -40,15 +40,21 @@ ElemFormat int_format(int n, bool full) {
   return f;
 }
 
-// Largest exponent field value that encodes finite numbers.
+// Largest exponent field value that encodes finite numbers. An FN format
+// without mantissa bits (e2m0_fn) has only S.1..1 at the all-ones exponent,
+// and that is NaN: its largest finite number sits one exponent lower (the
+// mantissa 'all ones minus one' wrapped to 2^32-1 there, and the quantizer
+// emitted the NaN code for large values; found by fuzz_quantize).
 int max_exp_field(const ElemFormat& f) {
   int all_ones = (1 << f.ebits) - 1;
+  if (f.special == Special::NanOnly && f.mbits == 0) return all_ones - 1;
   return f.special == Special::Ieee ? all_ones - 1 : all_ones;
 }
 
 // Largest mantissa field at max_exp_field.
 uint32_t max_mant_field(const ElemFormat& f) {
   uint32_t all = (1u << f.mbits) - 1u;
+  if (f.special == Special::NanOnly && f.mbits == 0) return 0;
   return f.special == Special::NanOnly ? all - 1u : all;
 }
 
@@ -63,20 +69,24 @@ std::vector<std::string> elem_preset_names() {
   return names;
 }
 
+// A width from the name; more than 3 digits is out of every range below (and
+// would overflow stoi: an uncaught std::out_of_range, found by fuzz_formats).
+int width_field(const std::string& digits) { return digits.size() > 3 ? 999 : std::stoi(digits); }
+
 ElemFormat parse_elem_format(const std::string& name) {
   for (const ElemFormat& f : kElemPresets)
     if (f.name == name) return f;
   std::smatch m;
   static const std::regex int_re("int([0-9]+)(_full)?");
   if (std::regex_match(name, m, int_re)) {
-    int n = std::stoi(m[1].str());
+    int n = width_field(m[1].str());
     if (n < 2 || n > 16)
       throw FormatError("integer element '" + name + "': width must be 2..16 bits");
     return int_format(n, m[2].matched);
   }
   static const std::regex fp_re("(?:fp[0-9]+_)?e([0-9]+)m([0-9]+)(_fn|_ieee)?");
   if (std::regex_match(name, m, fp_re)) {
-    int e = std::stoi(m[1].str()), mb = std::stoi(m[2].str());
+    int e = width_field(m[1].str()), mb = width_field(m[2].str());
     if (e < 1 || e > 8 || mb < 0 || mb > 23 || 1 + e + mb > 32)
       throw FormatError("element format '" + name +
                         "': exponent bits must be 1..8 and mantissa bits 0..23");

@@ -105,7 +105,11 @@ struct ElemRounder {
     const double yn = y > min_normal ? y : min_normal;  // same binade exponent as max(y's, emin)
     const double magic = f64_from_bits((f64_bits(yn) & kExpMask) + magic_add);
     const double rr = (y + magic) - magic;
-    const uint32_t sub = uint32_t(rr * inv_sub_quantum);
+    // Only a subnormal rr is scaled to its code: a normal one can exceed 2^32
+    // quanta, and that float -> uint32 conversion is undefined (UBSan, found
+    // by fuzz_quantize); the select stays branch-free.
+    const double rs = rr < min_normal ? rr : 0.0;
+    const uint32_t sub = uint32_t(rs * inv_sub_quantum);
     const uint32_t nrm = uint32_t((f64_bits(rr) >> (52 - mbits)) - code_bias);
     const uint32_t is_sub = 0u - uint32_t(rr < min_normal);
     const uint32_t code = (sub & is_sub) | (nrm & ~is_sub);

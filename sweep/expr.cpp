@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <regex>
+#include <regex.h>
 
 #include "sweep/util.hpp"
 
@@ -244,11 +244,25 @@ Value eval_node(const Expr::Node& n, const std::map<std::string, std::string>& v
     case Op::Ge: return Value::of_bool(cmp(bin(0), bin(1)) >= 0);
     case Op::Match: {
       Value a = bin(0), b = bin(1);
-      try {
-        return Value::of_bool(std::regex_search(a.text, std::regex(b.text)));
-      } catch (const std::regex_error&) {
-        err("bad regular expression '" + b.text + "'");
+      // POSIX extended syntax, matched by the C library's automaton: std::regex
+      // backtracks, and a pattern such as 'i+++*++' or '(a+)+' made it run for
+      // minutes (found by fuzz_filter). Long patterns and large repeat counts
+      // are refused, as they make the automaton itself large.
+      size_t digits = 0, run = 0;  // longest digit run inside {...}
+      bool brace = false;
+      for (char c : b.text) {
+        if (c == '{' || c == '}') brace = c == '{';
+        run = brace && std::isdigit(static_cast<unsigned char>(c)) ? run + 1 : 0;
+        digits = std::max(digits, run);
       }
+      if (b.text.size() > 200 || b.text.find('\0') != std::string::npos || digits > 3)
+        err("regular expression '" + b.text + "' too long or with a repeat count over 999");
+      regex_t re;
+      if (regcomp(&re, b.text.c_str(), REG_EXTENDED | REG_NOSUB) != 0)
+        err("bad regular expression '" + b.text + "'");
+      const bool hit = regexec(&re, a.text.c_str(), 0, nullptr, 0) == 0;
+      regfree(&re);
+      return Value::of_bool(hit);
     }
     case Op::In: {
       Value a = bin(0);

@@ -96,6 +96,9 @@ class Lexer {
     size_t b = p_;
     while (p_ < s_.size() && std::isdigit(static_cast<unsigned char>(s_[p_]))) ++p_;
     if (p_ == b) fail("expected a number" + near());
+    // Yosys never writes a width or index this large; stol would throw
+    // std::out_of_range (found by fuzz_netlist).
+    if (p_ - b > 9) fail("number " + s_.substr(b, p_ - b) + " out of range" + near());
     return std::stol(s_.substr(b, p_ - b));
   }
   // A sized constant after its width: 'h.., 'b.., 'd..; returns bits lsb first.
