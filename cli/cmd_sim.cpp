@@ -1,5 +1,7 @@
 // macforge sim: cycles, stalls, utilization and memory traffic of a GEMM or a
 // list of GEMMs on the SystemC model of the accelerator (docs/timing_model.md).
+#include <cmath>
+#include <cstdlib>
 #include <iostream>
 #include <optional>
 
@@ -9,6 +11,7 @@
 #include "sim/run.hpp"
 #include "sim/scalesim.hpp"
 #include "sim/sim_config.hpp"
+#include "synth/liberty.hpp"
 
 // The SystemC library references sc_main; macforge drives the kernel itself.
 int sc_main(int, char**) { return 0; }
@@ -38,6 +41,12 @@ const char* kUsage =
 "--array RxC        override array.rows/cols; --dataflow overrides array.dataflow\n"
     "                   (is = input-stationary: a model-only mirror of weight-stationary)\n"
     "--ideal-memory     unbounded buffers, unlimited bandwidth, no latency: compute cycles only\n"
+    "--pj-per-mac E[,E1] array energy per MAC of mode 0 (and 1), e.g. macforge synth's\n"
+    "                   energy_pj_per_mac; every layer and the total report `energy`: array,\n"
+    "                   input/weight/output buffers, DRAM, leakage (docs/memory_energy.md)\n"
+    "--lib FILE.lib     scale on-chip memory energy to this library's voltage and node\n"
+    "                   (default: the built-in 45 nm, 1.1 V; memory.energy in CFG wins)\n"
+    "--energy-table     also print the energy split per layer as a table on stderr\n"
     "--timing-only      no data values: time advances per step by the closed forms (fast);\n"
     "                   without it the behavioural array computes C with the reference numerics\n"
     "                   on seeded random operands and reports output_hash\n"
@@ -52,6 +61,47 @@ const char* kUsage =
     "[,pad]), lowered by im2col as SCALE-Sim does.\n"
     "Docs: docs/timing_model.md (how every cycle is counted, with a worked example; section 11:\n"
     "convolutions and SCALE-Sim).";
+
+// The memories' energy figures at the process point of --lib (or the
+// built-in library) and the array's pJ/MAC of --pj-per-mac.
+sim::EnergyModel energy_model(const po::variables_map& vm, const sim::AccelConfig& accel) {
+  sim::TechPoint tech;
+  if (vm.count("lib")) {
+    std::string path = vm["lib"].as<std::string>();
+    synth::Library lib;
+    try {
+      lib = synth::read_liberty(path);
+    } catch (const synth::LibertyError& e) {
+      throw FormatError(std::string("--lib: ") + e.what());
+    }
+    tech.voltage = lib.voltage;
+    tech.node_nm = sim::library_node_nm(lib.name);
+    if (tech.node_nm <= 0 && accel.memory.node_nm <= 0)
+      throw FormatError("--lib " + path + ": the process node of library '" + lib.name +
+                        "' is unknown (known: macforge45, sky130, sg13g2); set memory.energy.node_nm in the config");
+    tech.source = "library " + lib.name + " (" + path + ")";
+  }
+  sim::EnergyModel e = sim::make_energy_model(accel.memory, tech);
+  if (vm.count("pj-per-mac")) {
+    std::string v = vm["pj-per-mac"].as<std::string>();
+    size_t p = 0;
+    while (p <= v.size()) {
+      size_t q = v.find(',', p);
+      std::string item = v.substr(p, q == std::string::npos ? std::string::npos : q - p);
+      char* end = nullptr;
+      double x = std::strtod(item.c_str(), &end);
+      if (item.empty() || end != item.c_str() + item.size() || !(x >= 0) || !std::isfinite(x))
+        throw UsageError("macforge sim: --pj-per-mac '" + v + "': expected non-negative numbers E or E0,E1 (pJ per MAC)");
+      e.pj_per_mac.push_back(x);
+      if (q == std::string::npos) break;
+      p = q + 1;
+    }
+    if (int(e.pj_per_mac.size()) > accel.array.num_modes())
+      throw UsageError("macforge sim: --pj-per-mac gives " + std::to_string(e.pj_per_mac.size()) +
+                       " figures for an array of " + std::to_string(accel.array.num_modes()) + " mode(s)");
+  }
+  return e;
+}
 
 }  // namespace
 
@@ -68,7 +118,10 @@ int cmd_sim(const std::vector<std::string>& args) {
       "out,o", po::value<std::string>()->default_value("-"), "write the JSON here (default: stdout)")(
       "scalesim-cfg", po::value<std::string>(), "SCALE-Sim .cfg instead of --config")(
       "topology", po::value<std::string>(), "SCALE-Sim topology CSV")(
-      "convention", po::value<std::string>()->default_value("macforge"), "macforge | scalesim");
+      "convention", po::value<std::string>()->default_value("macforge"), "macforge | scalesim")(
+      "pj-per-mac", po::value<std::string>(), "array energy per MAC per mode: E[,E1]")(
+      "lib", po::value<std::string>(), "Liberty library the memories scale to")(
+      "energy-table", "print the energy split per layer on stderr");
   po::variables_map vm;
   if (!parse_options("sim", kUsage, desc, args, vm)) return 0;
   if (!vm.count("config") && !vm.count("scalesim-cfg"))
@@ -149,13 +202,16 @@ int cmd_sim(const std::vector<std::string>& args) {
     return 0;
   }
   sim::check_workload(cfg.accel, gemms, req.ideal);
+  sim::EnergyModel energy = energy_model(vm, cfg.accel);
   // Every input is good: name what the SCALE-Sim cfg set that macforge does not model.
   if (ss && !ss->warning().empty()) std::cerr << ss->warning() << "\n";
   // Open the output only once the inputs are known to be good; it is renamed
   // into place only when complete.
   AtomicOutput out(vm["out"].as<std::string>());
   sim::RunSummary sum = sim::run_workload(cfg.accel, gemms, req);
+  sum.energy = energy;
   out.stream() << sim::to_json(sum);
+  if (vm.count("energy-table")) std::cerr << sim::energy_table(sum);
   out.commit();
   return 0;
 }

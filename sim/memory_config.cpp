@@ -66,10 +66,25 @@ void check_keys(const YAML::Node& n, const std::string& where, const std::set<st
   }
 }
 
+// A non-negative decimal number in [lo, hi] (energy figures, voltages).
+double parse_real(const YAML::Node& n, const std::string& key, double lo, double hi, const std::string& what) {
+  std::string s = scalar(n, key);
+  static const std::regex num("[0-9]+(\\.[0-9]*)?([eE][+-]?[0-9]+)?");
+  if (!std::regex_match(s, num)) fail(key, "expected " + what + " (got '" + s + "')");
+  double v = std::stod(s);
+  if (!std::isfinite(v) || v < lo || v > hi) {
+    std::ostringstream r;
+    r << "must be in [" << lo << ", " << hi << "] (got " << s + ")";
+    fail(key, r.str());
+  }
+  return v;
+}
+
 BufferConfig parse_buffer(const YAML::Node& n, const std::string& key) {
   BufferConfig b;
   if (!n || n.IsNull()) return b;
-  check_keys(n, key, {"capacity", "banks", "ports", "double_buffer", "word_bytes"});
+  check_keys(n, key, {"capacity", "banks", "ports", "double_buffer", "word_bytes", "read_pj_per_bit",
+                      "write_pj_per_bit", "leakage_mw"});
   if (n["capacity"]) b.capacity = parse_bytes(scalar(n["capacity"], key + ".capacity"), key + ".capacity");
   if (n["banks"]) b.banks = int(parse_int(n["banks"], key + ".banks", 1, 1024));
   if (n["ports"]) b.ports = int(parse_int(n["ports"], key + ".ports", 1, 2));
@@ -78,6 +93,11 @@ BufferConfig parse_buffer(const YAML::Node& n, const std::string& key) {
     if (n["word_bytes"].IsScalar() && n["word_bytes"].Scalar() == "auto") b.word_bytes = 0;
     else b.word_bytes = int(parse_int(n["word_bytes"], key + ".word_bytes", 1, 4096));
   }
+  if (n["read_pj_per_bit"])
+    b.read_pj_per_bit = parse_real(n["read_pj_per_bit"], key + ".read_pj_per_bit", 0, 1e4, "energy in pJ per bit");
+  if (n["write_pj_per_bit"])
+    b.write_pj_per_bit = parse_real(n["write_pj_per_bit"], key + ".write_pj_per_bit", 0, 1e4, "energy in pJ per bit");
+  if (n["leakage_mw"]) b.leakage_mw = parse_real(n["leakage_mw"], key + ".leakage_mw", 0, 1e6, "power in mW");
   if (b.capacity == 0) {
     at(n["capacity"]);
     fail(key + ".capacity", "must be positive");
@@ -113,12 +133,12 @@ MemoryConfig parse_memory_config(const YAML::Node& n, const std::string& source)
   if (!n || n.IsNull()) return m;
   g_source = source;
   g_mark = YAML::Mark::null_mark();
-  check_keys(n, "memory", {"dram", "input", "weight", "output"});
+  check_keys(n, "memory", {"dram", "input", "weight", "output", "energy"});
   m.input = parse_buffer(n["input"], "memory.input");
   m.weight = parse_buffer(n["weight"], "memory.weight");
   m.output = parse_buffer(n["output"], "memory.output");
   if (const YAML::Node d = n["dram"]) {
-    check_keys(d, "memory.dram", {"bandwidth", "latency"});
+    check_keys(d, "memory.dram", {"bandwidth", "latency", "technology", "pj_per_bit"});
     if (d["bandwidth"]) {
       std::string s = scalar(d["bandwidth"], "memory.dram.bandwidth");
       static const std::regex num("[0-9]+(\\.[0-9]*)?([eE][+-]?[0-9]+)?");
@@ -129,18 +149,46 @@ MemoryConfig parse_memory_config(const YAML::Node& n, const std::string& source)
         fail("memory.dram.bandwidth", "must be positive (got " + s + ")");
     }
     if (d["latency"]) m.dram.latency = parse_int(d["latency"], "memory.dram.latency", 0, 1000000000);
+    if (d["technology"]) {
+      std::string t = scalar(d["technology"], "memory.dram.technology");
+      // The names sim/memory_energy.cpp has figures for (kept here so that
+      // the config parser needs no energy model).
+      static const char* const kTech[] = {"ddr4", "lpddr4", "lpddr5", "hbm2", "hbm3"};
+      bool ok = false;
+      for (const char* k : kTech) ok = ok || t == k;
+      if (!ok) fail("memory.dram.technology", "unknown DRAM technology '" + t + "' (valid: ddr4, lpddr4, lpddr5, hbm2, hbm3)");
+      m.dram.technology = t;
+    }
+    if (d["pj_per_bit"])
+      m.dram.pj_per_bit = parse_real(d["pj_per_bit"], "memory.dram.pj_per_bit", 0, 1e4, "energy in pJ per bit");
+  }
+  if (const YAML::Node e = n["energy"]) {
+    check_keys(e, "memory.energy", {"node_nm", "voltage", "clock_mhz"});
+    if (e["node_nm"]) m.node_nm = parse_real(e["node_nm"], "memory.energy.node_nm", 1, 1000, "a process node in nm");
+    if (e["voltage"]) m.voltage = parse_real(e["voltage"], "memory.energy.voltage", 0.1, 5, "a supply voltage in V");
+    if (e["clock_mhz"])
+      m.clock_mhz = parse_real(e["clock_mhz"], "memory.energy.clock_mhz", 1e-3, 1e5, "a clock frequency in MHz");
   }
   return m;
 }
 
 std::string to_yaml(const MemoryConfig& m) {
   std::ostringstream s;
-  s << "memory:\n  dram: {bandwidth: " << m.dram.bandwidth << ", latency: " << m.dram.latency << "}\n";
+  s << "memory:\n  dram: {bandwidth: " << m.dram.bandwidth << ", latency: " << m.dram.latency;
+  if (m.dram.technology != DramConfig{}.technology) s << ", technology: " << m.dram.technology;
+  if (m.dram.pj_per_bit >= 0) s << ", pj_per_bit: " << m.dram.pj_per_bit;
+  s << "}\n";
+  if (m.node_nm > 0 || m.voltage > 0 || m.clock_mhz != MemoryConfig{}.clock_mhz)
+    s << "  energy: {node_nm: " << m.node_nm << ", voltage: " << m.voltage << ", clock_mhz: " << m.clock_mhz << "}\n";
   auto buf = [&](const char* name, const BufferConfig& b) {
     s << "  " << name << ": {capacity: " << b.capacity << ", banks: " << b.banks << ", ports: " << b.ports
       << ", double_buffer: " << (b.double_buffer ? "true" : "false") << ", word_bytes: "
-      << (b.word_bytes ? std::to_string(b.word_bytes) : std::string("auto"))
-      << "}\n";
+      << (b.word_bytes ? std::to_string(b.word_bytes) : std::string("auto"));
+    // Energy keys only when set: configurations without them keep their text (and hashes).
+    if (b.read_pj_per_bit >= 0) s << ", read_pj_per_bit: " << b.read_pj_per_bit;
+    if (b.write_pj_per_bit >= 0) s << ", write_pj_per_bit: " << b.write_pj_per_bit;
+    if (b.leakage_mw >= 0) s << ", leakage_mw: " << b.leakage_mw;
+    s << "}\n";
   };
   buf("input", m.input);
   buf("weight", m.weight);

@@ -97,7 +97,8 @@ LayerReport total_of(const std::vector<LayerReport>& layers) {
   return t;
 }
 
-std::string layer_json(const LayerReport& r0, const std::string& ind, double peak_macs_per_cycle) {
+std::string layer_json(const LayerReport& r0, const std::string& ind, double peak_macs_per_cycle,
+                       const std::string& energy) {
   LayerReport r = scaled(r0);
   std::ostringstream s;
   s << "{\n";
@@ -125,6 +126,7 @@ std::string layer_json(const LayerReport& r0, const std::string& ind, double pea
   s << ind << "  },\n";
   s << ind << "  \"dram_bytes\": " << r.dram_bytes() << ", \"dram_read_bytes\": " << r.dram_read_bytes
     << ", \"dram_write_bytes\": " << r.dram_write_bytes << ",\n";
+  if (!energy.empty()) s << ind << "  \"energy\": " << energy << ",\n";
   if (r.has_output) {
     char h[20];
     std::snprintf(h, sizeof h, "%016llx", static_cast<unsigned long long>(r.output_hash));
@@ -163,13 +165,54 @@ std::string to_json(const RunSummary& sum) {
     << json_number(m.dram.bandwidth) << ", \"latency\": " << m.dram.latency << "},\n";
   s << "    \"input\": " << buf(m.input) << ",\n    \"weight\": " << buf(m.weight) << ",\n    \"output\": "
     << buf(m.output) << "},\n";
+  s << "  \"energy_model\": " << energy_model_json(sum.energy) << ",\n";
   s << "  \"mode\": \"" << sum.mode << "\",\n";
   s << "  \"layers\": [\n";
+  std::vector<LayerEnergy> en = layer_energies(sum);
+  LayerEnergy total;
+  for (const LayerEnergy& e : en) total += e;
   for (size_t i = 0; i < sum.layers.size(); ++i)
-    s << "    " << layer_json(sum.layers[i], "    ", a.peak_macs_per_cycle())
+    s << "    " << layer_json(sum.layers[i], "    ", a.peak_macs_per_cycle(), energy_json(en[i]))
       << (i + 1 < sum.layers.size() ? ",\n" : "\n");
   s << "  ],\n";
-  s << "  \"total\": " << layer_json(total_of(sum.layers), "  ", a.peak_macs_per_cycle()) << "\n}\n";
+  s << "  \"total\": " << layer_json(total_of(sum.layers), "  ", a.peak_macs_per_cycle(), energy_json(total))
+    << "\n}\n";
+  return s.str();
+}
+
+std::vector<LayerEnergy> layer_energies(const RunSummary& s) {
+  std::vector<LayerEnergy> v;
+  for (const LayerReport& l : s.layers) v.push_back(layer_energy(l, s.array, s.energy));
+  return v;
+}
+
+std::string energy_table(const RunSummary& sum) {
+  std::vector<LayerEnergy> en = layer_energies(sum);
+  LayerEnergy total;
+  for (const LayerEnergy& e : en) total += e;
+  std::ostringstream s;
+  auto nj = [](double pj) {
+    if (!std::isfinite(pj)) return std::string("-");
+    char b[32];
+    std::snprintf(b, sizeof b, "%.3f", pj * 1e-3);
+    return std::string(b);
+  };
+  char line[512];
+  std::snprintf(line, sizeof line, "%-20s %-12s %12s %12s %12s %12s %12s %12s %12s %12s\n", "layer (energy, nJ)",
+                "format", "array", "input", "weight", "output", "dram", "leakage", "total", "of it scales");
+  s << line;
+  auto row = [&](const std::string& name, const std::string& fmt, const LayerEnergy& e) {
+    std::snprintf(line, sizeof line, "%-20s %-12s %12s %12s %12s %12s %12s %12s %12s %12s\n", name.c_str(), fmt.c_str(),
+                  nj(e.array_pj).c_str(), nj(e.input_pj).c_str(), nj(e.weight_pj).c_str(), nj(e.output_pj).c_str(),
+                  nj(e.dram_pj).c_str(), nj(e.leakage_pj).c_str(), nj(e.total_pj()).c_str(), nj(e.scale_pj).c_str());
+    s << line;
+  };
+  for (size_t i = 0; i < en.size(); ++i) {
+    const LayerReport& l = sum.layers[i];
+    row(l.gemm.count > 1 ? l.gemm.name + " x" + std::to_string(l.gemm.count) : l.gemm.name, l.format, en[i]);
+  }
+  row("total", "", total);
+  if (!std::isfinite(total.array_pj)) s << "(array: no pJ/MAC given; pass --pj-per-mac from macforge synth)\n";
   return s.str();
 }
 

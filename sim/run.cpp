@@ -36,6 +36,7 @@ RunSummary run_workload(const AccelConfig& cfg, const std::vector<Gemm>& gemms, 
   sum.config = cfg.source;
   sum.array = cfg.array;
   sum.memory = cfg.memory;
+  sum.energy = make_energy_model(cfg.memory);
   sum.ideal = req.ideal;
   sum.mode = req.timing_only ? "timing-only" : "functional";
   auto backend = make_behavioural_backend(!req.timing_only);
