@@ -131,6 +131,9 @@ class PointRunner {
     json rec = base_record(p_, ctx_);
     json stages = json::object();
     auto t0 = std::chrono::steady_clock::now();
+    // A stored record of this hash (failed, or ok when forced) goes first: if
+    // this run is killed, no earlier verdict may pass for its result.
+    remove_file_durably(point_path(ctx_.out_dir, p_.hash));
     std::error_code ec;
     fs::remove_all(work_, ec);
     make_dirs(work_);

@@ -25,21 +25,6 @@ volatile sig_atomic_t g_stop = 0;
 
 void on_signal(int sig) { g_stop = sig; }
 
-// Removes temporary files left by killed writers (their process is gone).
-void remove_stale_temps(const std::string& dir) {
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return;
-  while (dirent* e = ::readdir(d)) {
-    std::string n = e->d_name;
-    size_t t = n.find(".tmp.");
-    if (t == std::string::npos) continue;
-    long pid = std::strtol(n.c_str() + t + 5, nullptr, 10);
-    if (pid > 0 && (::kill(pid_t(pid), 0) == 0 || errno == EPERM)) continue;
-    ::unlink((dir + "/" + n).c_str());
-  }
-  ::closedir(d);
-}
-
 struct Running {
   size_t point;
   std::chrono::steady_clock::time_point start;
@@ -124,7 +109,9 @@ PoolSummary run_pool(const SweepSpec& spec, const Expansion& ex, const PoolOptio
     ::close(lock);
     throw SweepRuntimeError("another macforge sweep is running in " + opt.out_dir + " (lock " + lock_path + ")");
   }
-  remove_stale_temps(opt.out_dir + "/points");
+  // Under the lock no other sweep writes here: every temporary file of a dead
+  // writer (a killed point, a sweep killed while writing its tables) is stale.
+  remove_stale_temps(opt.out_dir);
 
   std::deque<size_t> todo;
   for (size_t i = 0; i < ex.points.size(); ++i) {
@@ -219,7 +206,7 @@ PoolSummary run_pool(const SweepSpec& spec, const Expansion& ex, const PoolOptio
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    remove_stale_temps(opt.out_dir + "/points");
+    remove_stale_temps(opt.out_dir);
   }
   prog.clear();
   ::sigaction(SIGINT, &old_int, nullptr);

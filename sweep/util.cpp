@@ -91,12 +91,122 @@ void write_atomic(const std::string& path, const std::string& text) {
     ::unlink(tmp.c_str());
     throw SweepRuntimeError("cannot write '" + path + "': " + std::strerror(e));
   }
+  // The rename is only durable once the directory entry is on disk: without
+  // this a power loss after the caller moved on could bring back the old file
+  // (or none) although the new one was reported written.
+  fsync_dir(dir_of(path));
+}
+
+void fsync_dir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) throw SweepRuntimeError("cannot open directory '" + dir + "' to sync it: " + std::strerror(errno));
+  int rc = ::fsync(fd);
+  int e = errno;
+  ::close(fd);
+  // EINVAL/EROFS: the file system cannot sync directories (some network and
+  // pseudo file systems); there is nothing more a writer can do there.
+  if (rc != 0 && e != EINVAL && e != EROFS)
+    throw SweepRuntimeError("cannot sync directory '" + dir + "': " + std::strerror(e));
+}
+
+bool remove_file_durably(const std::string& path) {
+  if (::unlink(path.c_str()) != 0) {
+    if (errno == ENOENT) return false;
+    throw SweepRuntimeError("cannot remove '" + path + "': " + std::strerror(errno));
+  }
+  fsync_dir(dir_of(path));
+  return true;
 }
 
 void make_dirs(const std::string& dir) {
+  // The directories created here must survive a crash like the files
+  // written into them: each new one is synced into its parent.
+  std::vector<fs::path> created;
   std::error_code ec;
+  for (fs::path p = fs::path(absolute_path(dir)); !p.empty() && !fs::exists(p, ec); p = p.parent_path()) {
+    created.push_back(p);
+    if (p == p.parent_path()) break;
+  }
   fs::create_directories(dir, ec);
   if (ec) throw SweepRuntimeError("cannot create directory '" + dir + "': " + ec.message());
+  for (const fs::path& p : created) fsync_dir(p.parent_path().string());
+}
+
+namespace {
+
+// NAME.tmp.<pid>[.<n>] (write_atomic here, write_text_atomic in synth/):
+// the pid of the writer, or 0 when the name is not a temporary file.
+long temp_writer_pid(const std::string& name) {
+  size_t t = name.rfind(".tmp.");
+  if (t == std::string::npos || t == 0) return 0;
+  const char* s = name.c_str() + t + 5;
+  char* end = nullptr;
+  long pid = std::strtol(s, &end, 10);
+  if (end == s || pid <= 0) return 0;
+  if (*end == '.') {
+    const char* n = end + 1;
+    std::strtol(n, &end, 10);
+    if (end == n) return 0;
+  }
+  return *end ? 0 : pid;
+}
+
+// Whether the process that wrote a file last modified at `mtime` (seconds
+// since the epoch) may still be writing it. Not when it is gone, a zombie
+// (killed, not yet reaped: orphans of a killed sweep can stay so for a
+// while), or when the pid now names a process started after the file was
+// written (the pid was reused).
+bool writer_alive(long pid, double mtime) {
+  std::ifstream st("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(st, line)) return ::kill(pid_t(pid), 0) == 0 || errno == EPERM;
+  size_t rp = line.rfind(')');
+  if (rp == std::string::npos) return true;
+  std::istringstream rest(line.substr(rp + 2));
+  std::string f;
+  std::vector<std::string> fields;  // fields 3.. of proc(5)
+  while (rest >> f) fields.push_back(f);
+  if (fields.empty() || fields[0] == "Z" || fields[0] == "X") return false;
+  if (fields.size() < 20) return true;
+  double start_ticks = std::strtod(fields[19].c_str(), nullptr);  // field 22: starttime
+  std::ifstream ps("/proc/stat");
+  double btime = -1;
+  while (std::getline(ps, line))
+    if (line.rfind("btime ", 0) == 0) btime = std::strtod(line.c_str() + 6, nullptr);
+  long tck = ::sysconf(_SC_CLK_TCK);
+  if (btime < 0 || tck <= 0) return true;
+  // btime has whole seconds: 2 s of slack keeps a live writer's file.
+  return btime + start_ticks / double(tck) <= mtime + 2;
+}
+
+}  // namespace
+
+size_t remove_stale_temps(const std::string& root) {
+  size_t removed = 0;
+  std::error_code ec;
+  std::vector<std::string> dirs;
+  for (fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec), end;
+       !ec && it != end; it.increment(ec)) {
+    if (it->is_symlink(ec) || !it->is_regular_file(ec)) continue;
+    std::string name = it->path().filename().string();
+    long pid = temp_writer_pid(name);
+    if (pid == 0) continue;
+    // A live writer (another process still writing) keeps its file.
+    struct stat sb;
+    if (::stat(it->path().c_str(), &sb) != 0) continue;
+    if (writer_alive(pid, double(sb.st_mtim.tv_sec) + 1e-9 * double(sb.st_mtim.tv_nsec))) continue;
+    if (::unlink(it->path().c_str()) == 0) {
+      ++removed;
+      dirs.push_back(it->path().parent_path().string());
+    }
+  }
+  for (const std::string& d : dirs) {
+    try {
+      fsync_dir(d);
+    } catch (const SweepRuntimeError&) {
+    }
+  }
+  return removed;
 }
 
 std::string absolute_path(const std::string& path) {

@@ -26,10 +26,19 @@ uint64_t hash_file(const std::string& path);
 // Whole file; throws SweepRuntimeError "PATH: cannot read".
 std::string read_file(const std::string& path);
 bool file_exists(const std::string& path);
-// Writes to PATH.tmp.<pid>.<n> beside PATH, fsyncs and renames into place:
-// readers see the old file or the whole new one, never a part.
+// Writes to PATH.tmp.<pid>.<n> beside PATH, fsyncs it, renames it into place
+// and fsyncs the directory: readers (and a restart after a crash or power
+// loss) see the old file or the whole new one, never a part.
 void write_atomic(const std::string& path, const std::string& text);
+// fsync of a directory (makes renames, creations and removals in it durable).
+void fsync_dir(const std::string& dir);
+// Removes PATH and syncs its directory; false if it did not exist.
+bool remove_file_durably(const std::string& path);
+// Creates DIR and its missing parents, each synced into its parent.
 void make_dirs(const std::string& dir);
+// Removes, anywhere under ROOT, the temporary files NAME.tmp.<pid>[.<n>] of
+// writers that no longer run (killed before their rename); returns how many.
+size_t remove_stale_temps(const std::string& root);
 std::string absolute_path(const std::string& path);
 std::string dir_of(const std::string& path);
 // The running executable (/proc/self/exe).

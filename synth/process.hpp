@@ -22,7 +22,8 @@ std::string find_program(const std::string& name);
 
 // Whole file as a string; throws InputError "PATH: cannot read" if missing.
 std::string read_text(const std::string& path);
-// Writes via a temporary file beside it and renames it into place.
+// Writes PATH.tmp.<pid>.<n> beside it, fsyncs it, renames it into place and
+// fsyncs the directory: the old file or the whole new one, even after a crash.
 void write_text_atomic(const std::string& path, const std::string& text);
 
 // The last lines of a log that start with "ERROR" / "%Error" (or, failing
