@@ -127,7 +127,8 @@ std::vector<std::string> metric_order(const std::set<std::string>& present, cons
   for (const json& w : manifest["workloads"]) {
     std::string n = w["name"];
     for (const char* pre : {"cycles_", "compute_cycles_", "utilization_", "dram_bytes_", "macs_", "energy_uj_",
-                            "macs_per_cycle_per_mm2_"})
+                            "macs_per_cycle_per_mm2_", "energy_buffers_uj_", "energy_dram_uj_", "energy_leakage_uj_",
+                            "energy_total_uj_", "energy_scales_uj_"})
       order.push_back(pre + n);
   }
   for (const json& d : manifest["qsnr_data"]) order.push_back("qsnr_" + d["name"].get<std::string>());
@@ -211,6 +212,7 @@ CollectSummary collect(const std::string& dir_in, std::ostream& err) {
   for (const json& w : manifest["workloads"]) {
     rel_of.push_back("cycles_" + w["name"].get<std::string>());
     rel_of.push_back("energy_uj_" + w["name"].get<std::string>());
+    rel_of.push_back("energy_total_uj_" + w["name"].get<std::string>());
   }
   std::vector<std::string> delta_of;
   for (const json& d : manifest["qsnr_data"]) delta_of.push_back("qsnr_" + d["name"].get<std::string>());

@@ -148,6 +148,43 @@ PlotResult draw_plots(const ReportData& rd, std::ostream& err) {
     plots.push_back(p);
   }
 
+  // 3b. Where a workload's energy goes: the array, the buffers and DRAM
+  // (with leakage), stacked, per design point (docs/memory_energy.md).
+  std::vector<std::string> ewls;
+  for (const std::string& w : wls)
+    if (any("energy_total_uj_" + w)) ewls.push_back(w);
+  if (!ewls.empty()) {
+    Plot p;
+    p.info = {"energy_split", "Energy per inference: array, buffers, DRAM"};
+    std::ostringstream d;
+    d << "# label";
+    for (const std::string& w : ewls) d << " array_" << w << " buffers_" << w << " dram_" << w;
+    d << "\n";
+    for (const Row* r : ok) {
+      d << q(r->label);
+      for (const std::string& w : ewls) {
+        double leak = r->m("energy_leakage_uj_" + w);
+        d << " " << v(r->m("energy_uj_" + w)) << " " << v(r->m("energy_buffers_uj_" + w)) << " "
+          << v(r->m("energy_dram_uj_" + w) + (std::isfinite(leak) ? leak : 0.0));
+      }
+      d << "\n";
+    }
+    p.data.emplace_back("energy_split.dat", d.str());
+    std::ostringstream s;
+    s << kCommon << "set yrange [0:*]\nset style data histograms\nset style histogram rowstacked\n"
+      << "set multiplot layout 1," << ewls.size() << "\n";
+    for (size_t i = 0; i < ewls.size(); ++i) {
+      int c = 2 + 3 * int(i);
+      s << "set title " << gq("Energy per inference of " + ewls[i] + " (uJ)") << "\n"
+        << "plot 'energy_split.dat' using " << c << ":xtic(1) title 'MAC array' lc rgb '#4477aa', '' using " << c + 1
+        << " title 'buffers (SRAM)' lc rgb '#228833', '' using " << c + 2 << " title 'DRAM (+ leakage)' lc rgb '#ee6677'\n";
+    }
+    s << "unset multiplot\n";
+    p.script = s.str();
+    p.width = 300 + 800 * int(ewls.size());
+    plots.push_back(p);
+  }
+
   // 4. Throughput per area.
   if (any("peak_macs_per_cycle_per_mm2")) {
     Plot p;

@@ -416,6 +416,15 @@ class PointRunner {
       metrics_["utilization_" + w.name] = num_at(j, {"total", "utilization"}, what);
       metrics_["dram_bytes_" + w.name] = num_at(j, {"total", "dram_bytes"}, what);
       metrics_["macs_" + w.name] = num_at(j, {"total", "macs"}, what);
+      // The memories' energy (sim/memory_energy.hpp); the array's is derived
+      // from synth's energy per MAC (derive), as before.
+      if (j.contains("total") && j["total"].contains("energy") && j["total"]["energy"].is_object()) {
+        const json& e = j["total"]["energy"];
+        for (const char* k : {"buffers", "dram", "leakage", "scale"})
+          if (e.contains(std::string(k) + "_pj") && e[std::string(k) + "_pj"].is_number())
+            metrics_[std::string("energy_") + (k == std::string("scale") ? "scales" : k) + "_uj_" + w.name] =
+                e[std::string(k) + "_pj"].get<double>() * 1e-6;
+      }
     }
   }
 
@@ -466,6 +475,11 @@ class PointRunner {
       if (!has(c) || !has(m)) continue;
       double cycles = metrics_[c].get<double>(), macs = metrics_[m].get<double>();
       if (has("energy_pj_per_mac")) metrics_["energy_uj_" + w.name] = macs * metrics_["energy_pj_per_mac"].get<double>() * 1e-6;
+      // Per inference: the array, every buffer, DRAM and leakage.
+      std::string eb = "energy_buffers_uj_" + w.name, ed = "energy_dram_uj_" + w.name, el = "energy_leakage_uj_" + w.name;
+      if (has("energy_uj_" + w.name) && has(eb) && has(ed))
+        metrics_["energy_total_uj_" + w.name] = metrics_["energy_uj_" + w.name].get<double>() + metrics_[eb].get<double>() +
+                                               metrics_[ed].get<double>() + (has(el) ? metrics_[el].get<double>() : 0.0);
       if (has("area_um2") && cycles > 0 && metrics_["area_um2"].get<double>() > 0)
         metrics_["macs_per_cycle_per_mm2_" + w.name] = macs / cycles / (metrics_["area_um2"].get<double>() * 1e-6);
     }

@@ -620,20 +620,26 @@ std::string render_report(const ReportData& rd, size_t ok, size_t failed, size_t
       std::find(stages.begin(), stages.end(), "sim") != stages.end()) {
     o << "## Workloads\n\n"
          "Cycles from `macforge sim` (timing model with the configured memory); energy = MACs x energy per MAC "
-         "(the array only: no buffers or DRAM); throughput per area = MACs / cycles / array area.\n\n";
+         "(the array only: no buffers or DRAM); throughput per area = MACs / cycles / array area. "
+         "The last columns add the memories (docs/memory_energy.md): buffer reads and writes, DRAM transfers "
+         "and leakage per inference from `macforge sim`, the total, and the part of buffer and DRAM energy "
+         "spent moving scale bits (e8m0 / ue4m3 block scales, fp32 tensor scales).\n\n";
     for (const json& w : m["workloads"]) {
       std::string n = w["name"];
       o << "### " << n << (w.value("layers", "").empty() ? " (GEMM " + w.value("gemm", "") + ")" : "") << "\n\n";
       for (const std::string& g : rd.groups) {
         group_header(g);
-        o << "| point | cycles | cycles x | utilization | DRAM bytes | energy uJ | energy x | MAC/cycle/mm^2 |\n"
-             "|---|---|---|---|---|---|---|---|\n";
+        o << "| point | cycles | cycles x | utilization | DRAM bytes | energy uJ | energy x | MAC/cycle/mm^2 | "
+             "buffers uJ | DRAM uJ | total uJ | total x | scales uJ |\n"
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
         for (const Row& r : rd.rows) {
           if (r.group != g) continue;
           o << "| " << md_escape(r.label) << " | " << big(r.m("cycles_" + n)) << " | " << ratio(r.rel("cycles_" + n + "_rel"))
             << " | " << cell(r.m("utilization_" + n), 3) << " | " << big(r.m("dram_bytes_" + n)) << " | "
             << cell(r.m("energy_uj_" + n), 5) << " | " << ratio(r.rel("energy_uj_" + n + "_rel")) << " | "
-            << cell(r.m("macs_per_cycle_per_mm2_" + n), 5) << " |\n";
+            << cell(r.m("macs_per_cycle_per_mm2_" + n), 5) << " | " << cell(r.m("energy_buffers_uj_" + n), 5) << " | "
+            << cell(r.m("energy_dram_uj_" + n), 5) << " | " << cell(r.m("energy_total_uj_" + n), 5) << " | "
+            << ratio(r.rel("energy_total_uj_" + n + "_rel")) << " | " << cell(r.m("energy_scales_uj_" + n), 5) << " |\n";
         }
         o << "\n";
       }
