@@ -6,6 +6,7 @@
 
 #include <iostream>
 #include <thread>
+#include <tuple>
 
 #include "cli/command.hpp"
 #include "cli/options.hpp"
@@ -21,7 +22,8 @@ namespace {
 
 const char* kUsage =
     "usage: macforge sweep SWEEP.yaml [-j N] [--out DIR] [--resume] [--force] [--dry-run]\n"
-    "       macforge sweep SWEEP.yaml --emit ninja|slurm [--out DIR]\n\n"
+    "       macforge sweep SWEEP.yaml --emit ninja|slurm [--out DIR]\n"
+    "                      [--partition P] [--time T] [--mem M]      (slurm only)\n\n"
     "Runs every design point of SWEEP.yaml (the cross product of its axes -- formats, array RxC,\n"
     "lanes, block, accumulation, pipeline, dataflow, liberty -- minus its filters) through the\n"
     "stages it names: gen, lint (verilator --lint-only -Wall), cosim (bit-exact co-simulation),\n"
@@ -34,7 +36,9 @@ const char* kUsage =
     "everything. At the end DIR gets results.csv, results.json, report.md (normalized to the\n"
     "sweep's baseline) and plots/ (gnuplot, PNG and SVG). DIR defaults to out/<sweep name>.\n"
     "--emit ninja writes DIR/build.ninja (one edge per point, then `macforge collect DIR`);\n"
-    "--emit slurm writes DIR/slurm.sh (a job array, one task per point) and slurm_collect.sh.\n"
+    "--emit slurm writes DIR/slurm.sh (a job array, one task per point) and slurm_collect.sh;\n"
+    "--partition, --time (per task; default: the stage timeouts added up) and --mem (per task)\n"
+    "become #SBATCH lines, in sbatch's syntax (--time 30, 1:30:00, 2-00; --mem 4G).\n"
     "--dry-run lists the points (index, hash, stored result) and runs nothing.\n"
     "Exit codes: 0 all points ok; 1 a point failed, gnuplot is missing or failed (everything else is\n"
     "still written), or an I/O error; 2 an error in the sweep file (FILE:LINE:COL); 130/143 when\n"
@@ -50,7 +54,10 @@ int cmd_sweep(const std::vector<std::string>& args) {
       "resume", po::bool_switch(), "reuse stored results (the default; kept for scripts)")(
       "force", po::bool_switch(), "run every point again, ignoring stored results")(
       "dry-run", po::bool_switch(), "list the points and run nothing")(
-      "emit", po::value<std::string>(), "ninja | slurm: write a build file instead of running");
+      "emit", po::value<std::string>(), "ninja | slurm: write a build file instead of running")(
+      "partition", po::value<std::string>(), "slurm: the partition of every task")(
+      "time", po::value<std::string>(), "slurm: the time limit of a task (sbatch --time)")(
+      "mem", po::value<std::string>(), "slurm: the memory of a task (sbatch --mem)");
   po::positional_options_description pos;
   pos.add("sweep", 1);
   po::variables_map vm;
@@ -62,6 +69,16 @@ int cmd_sweep(const std::vector<std::string>& args) {
   std::string emit = vm.count("emit") ? vm["emit"].as<std::string>() : "";
   if (!emit.empty() && emit != "ninja" && emit != "slurm")
     throw UsageError("--emit '" + emit + "': expected ninja or slurm");
+  sweep::SlurmOptions slurm;
+  for (auto [key, dst, check] : {std::make_tuple("partition", &slurm.partition, &sweep::check_slurm_partition),
+                                 std::make_tuple("time", &slurm.time, &sweep::check_slurm_time),
+                                 std::make_tuple("mem", &slurm.mem, &sweep::check_slurm_mem)}) {
+    if (!vm.count(key)) continue;
+    if (emit != "slurm") throw UsageError(std::string("--") + key + " is an option of --emit slurm");
+    *dst = vm[key].as<std::string>();
+    std::string problem = check(*dst);
+    if (!problem.empty()) throw UsageError(std::string("--") + key + " '" + *dst + "': " + problem);
+  }
 
   sweep::SweepSpec spec = sweep::load_sweep(vm["sweep"].as<std::string>());  // SweepError: exit 2
   std::string out = sweep::absolute_path(vm.count("out") ? vm["out"].as<std::string>() : "out/" + spec.name);
@@ -87,7 +104,7 @@ int cmd_sweep(const std::vector<std::string>& args) {
       return 0;
     }
     if (emit == "slurm") {
-      std::string f = sweep::emit_slurm(spec, ex, out, exe, tv);
+      std::string f = sweep::emit_slurm(spec, ex, out, exe, tv, slurm);
       std::cout << "wrote " << f << " and " << out << "/slurm_collect.sh (" << ex.points.size()
                 << " array tasks); run: jobid=$(sbatch --parsable " << f << ") && sbatch --dependency=afterany:$jobid "
                 << out << "/slurm_collect.sh\n";

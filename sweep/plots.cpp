@@ -69,16 +69,22 @@ PlotResult draw_plots(const ReportData& rd, std::ostream& err) {
       d << q(r->label) << " " << v(r->m("area_um2")) << " " << v(r->m("energy_pj_per_mac")) << " "
         << v(r->rel("area_um2_rel")) << " " << v(r->rel("energy_pj_per_mac_rel")) << "\n";
     p.data.emplace_back("area_energy.dat", d.str());
+    // A column of only '?' (synth: {energy: false}) is an invalid range for
+    // gnuplot, so panels and series without data are left out.
+    bool area = any("area_um2"), energy = any("energy_pj_per_mac");
     std::ostringstream s;
-    s << kCommon << kHist << "set multiplot layout 1,3\n"
-      << "set title 'Array area (um^2)'\nunset key\n"
-      << "plot 'area_energy.dat' using 2:xtic(1) lc rgb '#4477aa'\n"
-      << "set title 'Energy per MAC (pJ)'\n"
-      << "plot 'area_energy.dat' using 3:xtic(1) lc rgb '#ee6677'\n"
-      << "set title " << gq("Relative to " + m.value("baseline", "")) << "\nset key outside top center horizontal\n"
-      << "plot 'area_energy.dat' using 4:xtic(1) title 'area' lc rgb '#4477aa', '' using 5 title 'energy' lc rgb "
-         "'#ee6677'\n"
-      << "unset multiplot\n";
+    s << kCommon << kHist << "set multiplot layout 1," << (int(area) + int(energy) + 1) << "\n";
+    if (area)
+      s << "set title 'Array area (um^2)'\nunset key\n"
+        << "plot 'area_energy.dat' using 2:xtic(1) lc rgb '#4477aa'\n";
+    if (energy)
+      s << "set title 'Energy per MAC (pJ)'\nunset key\n"
+        << "plot 'area_energy.dat' using 3:xtic(1) lc rgb '#ee6677'\n";
+    s << "set title " << gq("Relative to " + m.value("baseline", "")) << "\nset key outside top center horizontal\n"
+      << "plot ";
+    if (area) s << "'area_energy.dat' using 4:xtic(1) title 'area' lc rgb '#4477aa'" << (energy ? ", " : "");
+    if (energy) s << "'area_energy.dat' using 5:xtic(1) title 'energy' lc rgb '#ee6677'";
+    s << "\nunset multiplot\n";
     p.script = s.str();
     p.width = 1500;
     plots.push_back(p);
