@@ -38,6 +38,8 @@ void write_manifest(const SweepSpec& spec, const Expansion& ex, const std::strin
   m["composites"] = comps;
   m["composite_baseline"] = spec.composite_baseline;
   m["pareto_qsnr"] = spec.pareto_qsnr;
+  // Only when set: manifests of sweeps without it stay as they were.
+  if (!spec.pareto_energy.empty()) m["pareto_energy"] = spec.pareto_energy;
   json wl = json::array();
   for (const WorkloadSpec& w : spec.workloads)
     wl.push_back({{"name", w.name}, {"layers", w.layers}, {"gemm", w.gemm}});

@@ -92,24 +92,27 @@ PlotResult draw_plots(const ReportData& rd, std::ostream& err) {
 
   // 2. QSNR versus energy per MAC, with the Pareto front.
   std::string pq = m.value("pareto_qsnr", "");
-  if (!pq.empty() && any("qsnr_" + pq) && any("energy_pj_per_mac")) {
+  // pareto_energy: W plots W's energy per inference instead of energy per MAC.
+  std::string ek = pareto_energy_metric(m), pw = m.value("pareto_energy", "");
+  std::string ename = pw.empty() ? std::string("energy per MAC") : "energy per inference of " + pw;
+  if (!pq.empty() && any("qsnr_" + pq) && any(ek)) {
     std::string k = "qsnr_" + pq;
     Plot p;
-    p.info = {"pareto", "QSNR (" + pq + ") versus energy per MAC, Pareto front"};
+    p.info = {"pareto", "QSNR (" + pq + ") versus " + ename + ", Pareto front"};
     std::ostringstream d, f;
-    d << "# label energy_pj_per_mac " << k << "\n";
+    d << "# label " << ek << " " << k << "\n";
     for (const Row* r : ok)
-      if (std::isfinite(r->m(k)) && std::isfinite(r->m("energy_pj_per_mac")))
-        d << q(r->label) << " " << v(r->m("energy_pj_per_mac")) << " " << v(r->m(k)) << "\n";
+      if (std::isfinite(r->m(k)) && std::isfinite(r->m(ek)))
+        d << q(r->label) << " " << v(r->m(ek)) << " " << v(r->m(k)) << "\n";
     f << "# the Pareto front, by energy\n";
-    for (size_t i : pareto_front(rd, k))
-      f << q(rd.rows[i].label) << " " << v(rd.rows[i].m("energy_pj_per_mac")) << " " << v(rd.rows[i].m(k)) << "\n";
+    for (size_t i : pareto_front(rd, k, ek))
+      f << q(rd.rows[i].label) << " " << v(rd.rows[i].m(ek)) << " " << v(rd.rows[i].m(k)) << "\n";
     p.data.emplace_back("pareto.dat", d.str());
     p.data.emplace_back("pareto_front.dat", f.str());
     std::ostringstream s;
     s << kCommon << "set xtics norotate\nset grid xtics ytics\n"
-      << "set title " << gq("QSNR (" + pq + ") versus energy per MAC") << "\n"
-      << "set xlabel 'energy per MAC (pJ)'\nset ylabel 'QSNR (dB)'\nset offsets graph 0.05, graph 0.2, graph 0.08, graph 0.08\n"
+      << "set title " << gq("QSNR (" + pq + ") versus " + ename) << "\n"
+      << "set xlabel " << gq(pw.empty() ? std::string("energy per MAC (pJ)") : ename + " (uJ)") << "\nset ylabel 'QSNR (dB)'\nset offsets graph 0.05, graph 0.2, graph 0.08, graph 0.08\n"
       << "plot 'pareto.dat' using 2:3 with points pt 7 ps 1.5 lc rgb '#4477aa' title 'design points', "
          "'pareto_front.dat' using 2:3 with steps lw 2 lc rgb '#ee6677' title 'Pareto front', "
          "'pareto.dat' using 2:3:1 with labels offset 1,0.8 left font ',9' notitle\n";

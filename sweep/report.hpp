@@ -120,6 +120,11 @@ json multi_format_json(const MultiFormatTable& t);
 
 // Indices of the rows on the QSNR-versus-energy Pareto front (no other point
 // has lower-or-equal energy and higher-or-equal QSNR, one of them strictly).
-std::vector<size_t> pareto_front(const ReportData& rd, const std::string& qsnr_metric);
+// `energy_metric`: pareto_energy_metric(manifest).
+std::vector<size_t> pareto_front(const ReportData& rd, const std::string& qsnr_metric,
+                                 const std::string& energy_metric = "energy_pj_per_mac");
+// The Pareto plot's energy: energy_total_uj_W for the manifest's
+// pareto_energy: W, else energy_pj_per_mac.
+std::string pareto_energy_metric(const json& manifest);
 
 }  // namespace macforge::sweep

@@ -42,7 +42,7 @@ namespace {
 
 const std::vector<std::string> kTopKeys = {
     "name", "description", "stages", "axes", "where", "exclude", "skip_invalid", "workloads", "memory", "sim",
-    "cosim", "synth", "qsnr", "timeout", "baseline", "composites", "composite_baseline", "pareto_qsnr", "reference", "ablation", "multi_format"};
+    "cosim", "synth", "qsnr", "timeout", "baseline", "composites", "composite_baseline", "pareto_qsnr", "pareto_energy", "reference", "ablation", "multi_format"};
 const std::vector<std::string> kAxisKeys = {"format", "array", "lanes", "block", "accumulation",
                                             "pipeline", "dataflow", "liberty", "workloads"};
 
@@ -709,7 +709,7 @@ SweepSpec load_sweep(const std::string& path) {
   std::vector<std::string> stages;  // default: gen, lint, synth, (sim with workloads), qsnr
   YAML::Node axes_node, where_node, exclude_node, composites_node;
   std::string baseline;
-  YAML::Node baseline_node, cbase_node, pareto_node, ablation_node, multi_node;
+  YAML::Node baseline_node, cbase_node, pareto_node, ablation_node, multi_node, penergy_node;
 
   for (const auto& [k, v] : r.map(root, "", kTopKeys)) {
     std::string key = k.Scalar();
@@ -806,6 +806,9 @@ SweepSpec load_sweep(const std::string& path) {
     } else if (key == "pareto_qsnr") {
       pareto_node = v;
       spec.pareto_qsnr = r.scalar(v, key, "a qsnr.data name");
+    } else if (key == "pareto_energy") {
+      penergy_node = v;
+      spec.pareto_energy = r.scalar(v, key, "a workload name");
     } else if (key == "reference") {
       read_reference(r, v, spec);
     } else if (key == "ablation") {
@@ -934,6 +937,17 @@ SweepSpec load_sweep(const std::string& path) {
   else
     for (const FormatChoice& f : spec.formats)
       if (f.multi && spec.multi_baseline.empty()) spec.multi_baseline = f.label;
+  if (!spec.pareto_energy.empty()) {
+    bool found = false;
+    std::string names;
+    for (const WorkloadSpec& w : spec.workloads) {
+      found |= w.name == spec.pareto_energy;
+      names += (names.empty() ? "" : ", ") + w.name;
+    }
+    if (!found)
+      r.fail(penergy_node, "pareto_energy",
+             "'" + spec.pareto_energy + "' is not a workload name (valid: " + (names.empty() ? "none" : names) + ")");
+  }
   if (!spec.pareto_qsnr.empty()) {
     bool found = false;
     for (const QsnrData& d : spec.qsnr_data) found |= d.name == spec.pareto_qsnr;

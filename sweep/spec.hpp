@@ -147,6 +147,9 @@ struct SweepSpec {
   std::vector<CompositeSpec> composites;
   std::string composite_baseline;  // default: the first composite
   std::string pareto_qsnr;         // QSNR data set of the Pareto plot; default: the first
+  // A workload name: the Pareto plot's energy is its total energy per
+  // inference (energy_total_uj_W: array, buffers, DRAM); empty: energy per MAC.
+  std::string pareto_energy;
   std::string reference_title;
   std::string reference_note;  // printed under the comparison table (e.g. why ours differ)
   std::vector<ReferenceRow> reference;

@@ -131,6 +131,9 @@ TEST(SweepSpec, ErrorsNameTheFileLineAndColumn) {
       {"name: t\naxes: {format: mxint8}\nstages: [synthesis]\n", ":3:10:", "unknown stage"},
       {"name: t\naxes: {format: mxint8}\nworkloads: [{name: w, layers: nope.csv}]\nstages: [sim]\n", ":3:31:",
        "cannot read"},
+      // "pareto_energy: " is 15 characters: the value starts at column 16.
+      {"name: t\naxes: {format: mxint8}\nworkloads: [{name: w, layers: layers.csv}]\npareto_energy: v\n", ":4:16:",
+       "pareto_energy: 'v' is not a workload name (valid: w)"},
       {"name: t\n", ":1:1:", "axes: missing"},
       {"", "", "empty sweep file"},
   };
