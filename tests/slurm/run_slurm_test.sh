@@ -14,7 +14,10 @@ set -euo pipefail
 macforge=$1
 sweep=$2
 base=${3:-${TMPDIR:-/tmp}}
-timeout_s=${MF_SLURM_TIMEOUT:-900}  # the jobs' deadline; generous for a loaded 2-core CI machine
+# The whole test's deadline: generous for a loaded 2-core machine, and below the
+# ctest TIMEOUT (1200 s), so that the test fails and cleans up itself rather than
+# being killed.
+timeout_s=${MF_SLURM_TIMEOUT:-1000}
 
 skip() { echo "SKIP: $*"; exit 77; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -31,15 +34,19 @@ mkdir -p "$base"
 T=$(mktemp -d "$base/slurm_test.XXXXXX")
 export SLURM_CONF=$T/slurm.conf  # sbatch, squeue, scontrol, scancel and sinfo talk to our controller
 daemon_pids=()
+local_pid=
+watchdog_pid=
 
 cleanup() {
   local rc=$?
   set +e
+  [ -n "$watchdog_pid" ] && kill -9 "$watchdog_pid" 2> /dev/null  # it ignores SIGTERM
+  [ -n "$local_pid" ] && kill "$local_pid" 2> /dev/null && wait "$local_pid" 2> /dev/null
   # Jobs first (their slurmstepd processes are not our children), then the daemons
   # in reverse order of starting; each by the pid recorded when it was started.
   if [ "${#daemon_pids[@]}" -ge 2 ]; then
-    scancel --user=root > /dev/null 2>&1
-    for _ in $(seq 20); do [ -z "$(squeue -h 2> /dev/null)" ] && break; sleep 0.5; done
+    timeout 10 scancel --user=root > /dev/null 2>&1
+    for _ in $(seq 20); do [ -z "$(timeout 5 squeue -h 2> /dev/null)" ] && break; sleep 0.5; done
   fi
   for ((i = ${#daemon_pids[@]} - 1; i >= 0; i--)); do
     local p=${daemon_pids[i]}
@@ -132,22 +139,49 @@ for _ in $(seq 120); do
 done
 [ "$state" = idle ] || fail "the node did not become idle within 60 s (state '$state')"
 say "cluster up: munged ${daemon_pids[0]}, slurmctld ${daemon_pids[1]}, slurmd ${daemon_pids[2]}"
+# Should this script die by SIGKILL (no trap runs), a watchdog stops the jobs,
+# the local sweep and the daemons.
+(
+  trap '' TERM INT
+  while kill -0 $$ 2> /dev/null; do sleep 2; done
+  [ -f "$T/run/local.pid" ] && kill "$(cat "$T/run/local.pid")"
+  timeout 10 scancel --user=root
+  sleep 3
+  kill "${daemon_pids[@]}" 2> /dev/null
+) > /dev/null 2>&1 &
+watchdog_pid=$!
 
 # The emitter's resource options, as a user would pass them for their cluster.
 "$macforge" sweep "$sweep" --emit slurm --out "$T/slurm" --partition mftest --time 30 --mem 2G
-grep -qx '#SBATCH --partition=mftest' "$T/slurm/slurm.sh" || fail "slurm.sh lacks the partition line"
+for l in '--partition=mftest' '--time=30' '--mem=2G'; do
+  grep -qx -- "#SBATCH $l" "$T/slurm/slurm.sh" || fail "slurm.sh lacks the line #SBATCH $l"
+done
+# A value sbatch would reject is refused when emitting: one line, exit 2.
+for bad in '--time 1h' '--mem 2GB' '--partition a;b'; do
+  set +e
+  err=$("$macforge" sweep "$sweep" --emit slurm --out "$T/bad" $bad 2>&1 > /dev/null)
+  rc=$?
+  set -e
+  [ "$rc" = 2 ] && [ "$(echo "$err" | wc -l)" = 1 ] || fail "--emit slurm $bad: exit $rc, '$err' (expected exit 2, one line)"
+done
 job=$(sbatch --parsable "$T/slurm/slurm.sh")
 collect_job=$(sbatch --parsable --dependency=afterany:"$job" "$T/slurm/slurm_collect.sh")
 say "submitted array job $job and collect job $collect_job"
 
-# The same sweep with the local pool while Slurm runs (both share the two CPUs).
-"$macforge" sweep "$sweep" --out "$T/local" -j 2 > "$T/log/local.out" 2>&1 ||
-  { cat "$T/log/local.out"; fail "the local sweep failed"; }
+# The same sweep with the local pool while Slurm runs (both share the two CPUs);
+# in the background so that a signal to this script is handled at once.
+"$macforge" sweep "$sweep" --out "$T/local" -j 2 > "$T/log/local.out" 2>&1 &
+local_pid=$!
+echo "$local_pid" > "$T/run/local.pid"
+rc=0
+wait "$local_pid" || rc=$?
+local_pid=
+rm "$T/run/local.pid"
+[ "$rc" = 0 ] || { cat "$T/log/local.out"; fail "the local sweep failed (exit $rc)"; }
 say "local sweep done"
 
-deadline=$((SECONDS + timeout_s))
 while [ -n "$(squeue -h -j "$job,$collect_job" 2> /dev/null)" ]; do
-  [ "$SECONDS" -lt "$deadline" ] || { squeue; fail "jobs still queued or running after ${timeout_s} s"; }
+  [ "$SECONDS" -lt "$timeout_s" ] || { squeue; fail "jobs still queued or running after ${timeout_s} s"; }
   sleep 2
 done
 say "Slurm jobs finished"
