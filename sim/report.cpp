@@ -1,5 +1,6 @@
 #include "sim/report.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <iomanip>
 #include <sstream>
@@ -191,14 +192,19 @@ std::string energy_table(const RunSummary& sum) {
   LayerEnergy total;
   for (const LayerEnergy& e : en) total += e;
   std::ostringstream s;
-  auto nj = [](double pj) {
+  // One unit for the whole table, from the largest figure: nJ .. J.
+  double top = std::max(total.memory_pj(), std::isfinite(total.array_pj) ? total.array_pj : 0.0);
+  const char* unit = top >= 1e12 ? "J" : top >= 1e9 ? "mJ" : top >= 1e6 ? "uJ" : "nJ";
+  double per = top >= 1e12 ? 1e-12 : top >= 1e9 ? 1e-9 : top >= 1e6 ? 1e-6 : 1e-3;
+  auto nj = [per](double pj) {
     if (!std::isfinite(pj)) return std::string("-");
     char b[32];
-    std::snprintf(b, sizeof b, "%.3f", pj * 1e-3);
+    std::snprintf(b, sizeof b, "%.3f", pj * per);
     return std::string(b);
   };
   char line[512];
-  std::snprintf(line, sizeof line, "%-20s %-12s %12s %12s %12s %12s %12s %12s %12s %12s\n", "layer (energy, nJ)",
+  std::string head = std::string("layer (energy, ") + unit + ")";
+  std::snprintf(line, sizeof line, "%-20s %-12s %12s %12s %12s %12s %12s %12s %12s %12s\n", head.c_str(),
                 "format", "array", "input", "weight", "output", "dram", "leakage", "total", "of it scales");
   s << line;
   auto row = [&](const std::string& name, const std::string& fmt, const LayerEnergy& e) {
