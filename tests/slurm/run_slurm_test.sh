@@ -129,7 +129,7 @@ for _ in $(seq 40); do [ -S "$T/run/munge.socket" ] && break; sleep 0.25; done
 
 slurmctld -D -f "$SLURM_CONF" > "$T/log/slurmctld.out" 2>&1 &
 daemon_pids+=($!)
-slurmd -D -f "$SLURM_CONF" > "$T/log/slurmd.out" 2>&1 &
+slurmd -D -N "$host" -f "$SLURM_CONF" > "$T/log/slurmd.out" 2>&1 &
 daemon_pids+=($!)
 state=
 for _ in $(seq 120); do
