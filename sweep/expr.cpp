@@ -5,6 +5,8 @@
 #include <cmath>
 #include <regex.h>
 
+#include <cstring>
+
 #include "sweep/util.hpp"
 
 namespace macforge::sweep {
@@ -255,8 +257,14 @@ Value eval_node(const Expr::Node& n, const std::map<std::string, std::string>& v
         run = brace && std::isdigit(static_cast<unsigned char>(c)) ? run + 1 : 0;
         digits = std::max(digits, run);
       }
-      if (b.text.size() > 200 || b.text.find('\0') != std::string::npos || digits > 3)
-        err("regular expression '" + b.text + "' too long or with a repeat count over 999");
+      // A repeat of a repeat or of a group ('a++', '(a+)*') can be exponential in
+      // glibc's matcher too (the fuzz regression test hung): refused.
+      bool nested = false;
+      for (size_t i = 1; i < b.text.size(); ++i)
+        if (std::strchr("+*?{", b.text[i]) && std::strchr("+*?})", b.text[i - 1]))
+          nested = true;
+      if (b.text.size() > 200 || b.text.find('\0') != std::string::npos || digits > 3 || nested)
+        err("regular expression '" + b.text + "' too long, nested repeats or a repeat count over 999");
       regex_t re;
       if (regcomp(&re, b.text.c_str(), REG_EXTENDED | REG_NOSUB) != 0)
         err("bad regular expression '" + b.text + "'");
