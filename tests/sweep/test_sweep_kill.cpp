@@ -222,14 +222,22 @@ void kill_and_resume_until_done(const std::string& name, const std::string& swee
   // The first rounds follow the plan (shuffled); later ones are drawn.
   std::shuffle(plan.begin(), plan.end(), rng);
   std::set<std::string> induced_failed;
-  while (f.kills < min_kills || !complete) {
+  // Kill until there are min_kills kills, of which enough landed in a write
+  // and in synthesis (a kill aimed at a write can come after the rename).
+  // (Once every point has run, no synthesis is left to kill.)
+  auto enough = [&] {
+    return f.kills >= min_kills && f.during_write >= min_in_write && (f.during_synth >= min_in_synth || ever_finished);
+  };
+  while (!enough() || !complete) {
     ASSERT_LT(f.rounds, 60) << "no end in sight\n" << f.log;
     ASSERT_LT(since(t0), 1500.0) << f.log;
     ++f.rounds;
-    bool final_run = f.kills >= min_kills;
+    bool final_run = enough();
     Mode mode = Mode::Time;
     if (!final_run) {
       if (size_t(f.rounds - 1) < plan.size()) mode = plan[size_t(f.rounds - 1)];
+      else if (f.during_write < min_in_write) mode = pick(0, 1) ? Mode::WritePoint : Mode::WriteAny;
+      else if (f.during_synth < min_in_synth) mode = Mode::Synth;
       else mode = std::vector<Mode>{Mode::WritePoint, Mode::WriteAny, Mode::Synth, Mode::Time}[size_t(pick(0, 3))];
       // A finished sweep has no synthesis left: what it still writes are its tables.
       if (ever_finished) mode = pick(0, 1) ? Mode::WriteAny : Mode::Time;
@@ -240,7 +248,7 @@ void kill_and_resume_until_done(const std::string& name, const std::string& swee
     int nth = pick(1, 3);                // WriteAny/Synth: act at the nth occurrence
     double delay = uni(0.0, 1.5);        // Synth: seconds into the synthesis
     // Time: seconds after the start (a resume with every point done is short).
-    double at = ever_finished ? uni(0.05, 1.0) : uni(0.1, 0.7) * ref_s;
+    double at = ever_finished ? uni(0.05, 1.0) : uni(0.2, 0.9) * ref_s;
     int seen = 0;
     std::set<pid_t> yosys_seen;
     std::set<std::string> made_here;  // temporary files created in this round
@@ -271,7 +279,9 @@ void kill_and_resume_until_done(const std::string& name, const std::string& swee
       if (mode == Mode::WritePoint || mode == Mode::WriteAny) {
         for (const std::string& t : made)
           if (mode == Mode::WriteAny || t.find("/points/") != std::string::npos) ++seen;
-        kill_now = seen >= (mode == Mode::WritePoint ? 1 : nth);
+        // points/: the first record written is usually the failing point's,
+        // the second a synthesized one's.
+        kill_now = seen >= (mode == Mode::WritePoint ? std::min(nth, 2) : nth);
       } else if (mode == Mode::Synth || mode == Mode::InducedFailure) {
         for (const auto& [p, c] : members)
           if (c == "yosys" && yosys_seen.insert(p).second && int(yosys_seen.size()) == (mode == Mode::Synth ? nth : 1))
@@ -324,9 +334,12 @@ void kill_and_resume_until_done(const std::string& name, const std::string& swee
       f.during_synth += synth_running;
       f.neither += !in_write && !synth_running;
       if (mode == Mode::InducedFailure) ++f.induced;
+      int stored_ok = 0;
+      for (auto& [h, r] : records(out)) stored_ok += r.is_object() && r.value("status", "") == "ok";
       f.log += "round " + std::to_string(f.rounds) + ": " + mode_name(mode) + " kill at " +
-               std::to_string(since(r0)).substr(0, 5) + " s" + (in_write ? ", during a write (" + left[0].substr(out.size() + 1) + ")" : "") +
-               (synth_running ? ", during synthesis" : "") + "\n";
+               std::to_string(since(r0)).substr(0, 5) + " s" +
+               (in_write ? ", during a write (" + left[0].substr(out.size() + 1) + ")" : "") +
+               (synth_running ? ", during synthesis" : "") + "; " + std::to_string(stored_ok) + " good results kept\n";
       break;
     }
     if (exited && !kill_now) {
