@@ -1,4 +1,5 @@
 #include "numerics/accum_study.hpp"
+#include "numerics/shift.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -81,7 +82,7 @@ double exact_dot(const QMatrix& A, size_t m, const QMatrix& B, size_t n) {
   double sum;
   if (top - lsb + kbits < 126) {
     i128 acc = 0;
-    for (const auto& t : terms) acc += t.first << (t.second - lsb);
+    for (const auto& t : terms) acc += shl(t.first, t.second - lsb);
     sum = std::ldexp(double(acc), lsb);  // one rounding (RNE)
   } else {
     // Operands of very different magnitude: no fixed window fits int128.

@@ -1,4 +1,5 @@
 #include "numerics/dot.hpp"
+#include "numerics/shift.hpp"
 
 #include <algorithm>
 #include <boost/multiprecision/cpp_int.hpp>
@@ -133,7 +134,7 @@ float add_round_f32(float acc, i128 sig, int exp) {
   int top = std::max(ea + 24, exp + bitlen(ms));
   if (top - lo <= 125) {
     // Both fit one 127-bit two's-complement word exactly: add and round once.
-    i128 x = (i128(sa) << (ea - lo)) + (i128(sig) << (exp - lo));
+    i128 x = shl(i128(sa), ea - lo) + shl(i128(sig), exp - lo);
     bool neg = x < 0;
     return round_f32(neg, neg ? u128(0) - u128(x) : u128(x), lo);
   }
@@ -170,7 +171,7 @@ struct OperandTable {
       int64_t s;
       int e;
       f.to_sig_exp(c, s, e);
-      fixed[c] = s << (e + ie - lsb);
+      fixed[c] = shl(s, e + ie - lsb);
     }
   }
 };

@@ -1,4 +1,5 @@
 #include "numerics/fused_accum.hpp"
+#include "numerics/shift.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -399,7 +400,7 @@ class FusedEngine {
             }
             continue;
           }
-          S += i128(a.sig * b.sig) << (a.unit - TA_.fixed_lsb + b.unit - TB_.fixed_lsb);
+          S += shl(i128(a.sig * b.sig), a.unit - TA_.fixed_lsb + b.unit - TB_.fixed_lsb);
         }
         if (sa.ex == kNoExp || sb.ex == kNoExp) continue;  // a zero ue4m3 scale: no term
         // A zero group sum still takes part in the step's maximum exponent, as
@@ -464,7 +465,7 @@ class FusedEngine {
 
   // sig * 2^d aligned to the step's grid: exact for d >= 0, else rounded.
   i128 align(i128 sig, int d) const {
-    if (d >= 0) return sig << d;
+    if (d >= 0) return shl(sig, d);
     u128 q = shift_round(umag(sig), -d, f_.align_round);
     return sig < 0 ? -i128(q) : i128(q);
   }
@@ -494,7 +495,7 @@ class FusedEngine {
       ey = floor_e;
     }
     int lo = std::min(ex, ey);
-    i128 sum = (x << (ex - lo)) + (y << (ey - lo));
+    i128 sum = shl(x, ex - lo) + shl(y, ey - lo);
     return round_acc(sum, lo, f_.acc_mbits, f_.acc_round);
   }
 
