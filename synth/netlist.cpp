@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <fstream>
 #include <numeric>
 #include <sstream>
@@ -111,6 +112,13 @@ class Lexer {
     std::string digits;
     for (size_t i = b; i < p_; ++i)
       if (s_[i] != '_') digits += char(std::tolower(static_cast<unsigned char>(s_[i])));
+    // Yosys writes only well-formed constants; anything else is a damaged file and must be
+    // reported as one, not left to std::stoull (which throws its own exceptions).
+    const char* valid = base == 'b' ? "01xz?" : base == 'o' ? "01234567xz?" : base == 'h' ? "0123456789abcdefxz?"
+                        : "0123456789";
+    for (char d : digits)
+      if (!std::strchr(valid, d)) fail(std::string("bad digit '") + d + "' in a constant of base '" + base + "'");
+    if (base == 'd' && digits.size() > 19) fail("decimal constant '" + digits + "' is wider than 64 bits");
     std::vector<char> bits;  // lsb first
     auto push_digit = [&](char d, int nb) {
       for (int k = 0; k < nb; ++k) {

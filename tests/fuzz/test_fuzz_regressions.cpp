@@ -103,3 +103,15 @@ TEST(FuzzRegression, NetlistHugeWidth) {
       "module tiny(clk);\n  input clk;\n  wire [88888888888888888888888888888:0] w;\nendmodule\n";
   EXPECT_THROW(synth::parse_netlist(text, "fuzz.v"), synth::NetlistError);
 }
+
+// A decimal constant without decimal digits reached std::stoull, whose
+// std::invalid_argument escaped the parser (found by fuzz_netlist in CI).
+TEST(FuzzRegression, NetlistConstantWithBadDigits) {
+  auto text = [](const std::string& c) {
+    return "module tiny(y);\n  output [1:0] y;\n  assign y = " + c + ";\nendmodule\n";
+  };
+  EXPECT_NO_THROW(synth::parse_netlist(text("2'd3"), "fuzz.v"));
+  EXPECT_NO_THROW(synth::parse_netlist(text("2'b1x"), "fuzz.v"));
+  for (const char* c : {"2'dab", "70'd99999999999999999999999", "4'hxg", "3'b102"})
+    EXPECT_THROW(synth::parse_netlist(text(c), "fuzz.v"), synth::NetlistError) << c;
+}
