@@ -52,6 +52,7 @@ struct Expr::Node {
   std::string text;  // literal text or variable name
   std::vector<std::shared_ptr<const Node>> kids;
   int col = 0;
+  int depth = 1;  // height of the subtree: eval and destruction recurse this deep
 };
 
 namespace {
@@ -73,6 +74,20 @@ class Parser {
   const std::string& t_;
   const std::vector<std::string>& names_;
   size_t p_ = 0;
+  int nest_ = 0;  // open '(', '!', 'not', unary '-' on the parser's stack
+
+  // Recursive descent: a deep nesting ('((((...', '!!!!...', '1+1+1+...')
+  // would overflow the stack while parsing or evaluating (fuzz_filter found
+  // '(' x 300). No sensible filter comes near these limits.
+  static constexpr int kMaxNest = 64;
+  static constexpr int kMaxDepth = 256;
+  struct Nest {
+    Parser& p;
+    explicit Nest(Parser& parser) : p(parser) {
+      if (++p.nest_ > kMaxNest) p.fail("nested more than " + std::to_string(kMaxNest) + " deep (parentheses, '!', 'not', '-')");
+    }
+    ~Nest() { --p.nest_; }
+  };
 
   [[noreturn]] void fail(const std::string& msg) const {
     throw ExprError("column " + std::to_string(p_ + 1) + ": " + msg);
@@ -96,6 +111,9 @@ class Parser {
     n->kids = std::move(kids);
     n->col = col;
     n->text = text;
+    for (const NodeP& k : n->kids) n->depth = std::max(n->depth, k->depth + 1);
+    if (n->depth > kMaxDepth)
+      fail("expression more than " + std::to_string(kMaxDepth) + " operators deep; split it into several where:/exclude: entries");
     return n;
   }
   NodeP parse_or() {
@@ -119,9 +137,13 @@ class Parser {
     skip();
     if (p_ < t_.size() && t_[p_] == '!' && (p_ + 1 >= t_.size() || t_[p_ + 1] != '=')) {
       ++p_;
+      Nest guard(*this);
       return make(Op::Not, {parse_not()}, c);
     }
-    if (eat("not")) return make(Op::Not, {parse_not()}, c);
+    if (eat("not")) {
+      Nest guard(*this);
+      return make(Op::Not, {parse_not()}, c);
+    }
     return parse_cmp();
   }
   NodeP parse_cmp() {
@@ -164,7 +186,10 @@ class Parser {
   }
   NodeP parse_unary() {
     int c = int(p_);
-    if (eat("-")) return make(Op::Neg, {parse_unary()}, c);
+    if (eat("-")) {
+      Nest guard(*this);
+      return make(Op::Neg, {parse_unary()}, c);
+    }
     return parse_atom();
   }
   NodeP parse_atom() {
@@ -174,6 +199,7 @@ class Parser {
     char ch = t_[p_];
     if (ch == '(') {
       ++p_;
+      Nest guard(*this);
       NodeP n = parse_or();
       if (!eat(")")) fail("expected ')'");
       return n;

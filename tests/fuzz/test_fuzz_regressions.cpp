@@ -97,6 +97,32 @@ TEST(FuzzRegression, FilterRegexNoBacktracking) {
   EXPECT_THROW(filter("format =~ '('", v), sweep::ExprError);
 }
 
+// fuzz_filter: 300 '(' overflowed the stack of the recursive-descent parser
+// (AddressSanitizer stack-overflow in parse_not). Deep nesting and long
+// operator chains are now an ExprError; 64 levels of parentheses still parse.
+TEST(FuzzRegression, FilterDeepNesting) {
+  std::map<std::string, std::string> v;
+  for (const std::string& n : sweep::param_names()) v[n] = "8";
+  EXPECT_THROW(filter(std::string(300, '('), v), sweep::ExprError);
+  EXPECT_THROW(filter(std::string(100000, '(') + "1" + std::string(100000, ')'), v), sweep::ExprError);
+  EXPECT_THROW(filter(std::string(100000, '!') + "1", v), sweep::ExprError);
+  EXPECT_THROW(filter(std::string(100000, '-') + "1", v), sweep::ExprError);
+  std::string chain = "1";
+  for (int i = 0; i < 50000; ++i) chain += "+1";
+  EXPECT_THROW(filter(chain, v), sweep::ExprError);
+  try {
+    (void)filter(std::string(300, '('), v);
+  } catch (const sweep::ExprError& e) {
+    EXPECT_NE(std::string(e.what()).find("nested more than 64 deep"), std::string::npos) << e.what();
+  }
+  // at the limits: 64 parentheses around a comparison, a chain of 200 sums
+  EXPECT_TRUE(filter(std::string(64, '(') + "rows == 8" + std::string(64, ')'), v));
+  std::string sum = "0";
+  for (int i = 0; i < 200; ++i) sum += "+1";
+  EXPECT_TRUE(filter(sum + " == 200", v));  // 200 ones, counted by hand
+  EXPECT_FALSE(filter("!!!" + std::string("(rows == 8)"), v));
+}
+
 // fuzz_netlist: a bus width beyond long escaped as std::out_of_range.
 TEST(FuzzRegression, NetlistHugeWidth) {
   const char* text =
