@@ -69,7 +69,7 @@ int cmd_quantize(const std::vector<std::string>& args) {
   std::ifstream file;
   if (in_path != "-") {
     file.open(in_path);
-    if (!file.good()) throw RuntimeError("cannot read '" + in_path + "'");
+    if (!file.good()) throw UsageError(in_path + ": cannot read the input file (--in; - reads stdin)");
   }
   std::istream& in = in_path == "-" ? std::cin : file;
   std::vector<float> x;

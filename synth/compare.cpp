@@ -128,8 +128,16 @@ CompareResult run_compare(const CompareOptions& opt) {
   auto t0 = std::chrono::steady_clock::now();
   CompareResult res;
   std::string D = fs::absolute(opt.out_dir).lexically_normal().string();
+  const bool fresh_dir = !fs::exists(D);
   prepare_out_dir(D);
-  PreparedLibrary lib = prepare_library(opt.base.liberty, D);
+  PreparedLibrary lib;
+  try {
+    lib = prepare_library(opt.base.liberty, D);
+  } catch (...) {  // a bad Liberty file leaves no directory this run made
+    std::error_code ec;
+    if (fresh_dir) fs::remove_all(D, ec);
+    throw;
+  }
   res.library = lib.lib.name + (lib.builtin ? " (built-in)" : " (" + lib.source + ")");
 
   // the PEs to build: (format, lanes)

@@ -80,9 +80,25 @@ SynthReport run_synth(const gen::ArrayConfig& cfg, const SynthOptions& opt) {
   R.cfg = cfg;
   R.out_dir = fs::absolute(opt.out_dir).lexically_normal().string();
   const std::string D = R.out_dir;
+  const bool fresh_dir = !fs::exists(D);
   prepare_out_dir(D);
 
-  // 1. Verilog
+  // 1. library, read before anything is generated: a bad Liberty file then
+  // leaves no rtl/ behind (and no directory at all if this run made it)
+  PreparedLibrary own;
+  const PreparedLibrary* L = opt.prepared;
+  if (!L) {
+    try {
+      own = prepare_library(opt.liberty, D);
+    } catch (...) {
+      std::error_code ec;
+      if (fresh_dir) fs::remove_all(D, ec);
+      throw;
+    }
+    L = &own;
+  }
+
+  // 2. Verilog
   auto t0 = std::chrono::steady_clock::now();
   gen::PeSpec spec = gen::pe_spec(cfg);
   gen::GenerateResult g;
@@ -102,13 +118,6 @@ SynthReport run_synth(const gen::ArrayConfig& cfg, const SynthOptions& opt) {
     else array_files.push_back("rtl/" + f);
   }
 
-  // 2. library
-  PreparedLibrary own;
-  const PreparedLibrary* L = opt.prepared;
-  if (!L) {
-    own = prepare_library(opt.liberty, D);
-    L = &own;
-  }
   R.lib_name = L->lib.name;
   R.lib_source = L->source;
   R.lib_yosys = L->yosys_liberty;

@@ -202,6 +202,11 @@ TEST(SynthCli, LibertyErrorsAreUsageErrorsNamingFileAndLine) {
   r = run_cli("synth --config " + cfg + " --liberty " + (t / "tiny.lib") + " --out " + (t / "o3") + " --pe-only");
   EXPECT_EQ(r.code, 2) << r.err;
   EXPECT_NE(r.err.find("lacks cells"), std::string::npos) << r.err;
+  // the library is read before any Verilog is written: no output directory is left
+  for (const char* o : {"o1", "o2", "o3"}) EXPECT_FALSE(std::filesystem::exists(t / o)) << o;
+  r = run_cli("synth --compare mxint8 --liberty " + (t / "bad.lib") + " --out " + (t / "o6"));
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(t / "o6"));
   r = run_cli("synth --config " + (t / "nope.yaml") + " --out " + (t / "o4"));
   EXPECT_EQ(r.code, 2) << r.err;
   r = run_cli("synth --compare mxint8,notaformat --out " + (t / "o5"));
