@@ -130,14 +130,7 @@ CompareResult run_compare(const CompareOptions& opt) {
   std::string D = fs::absolute(opt.out_dir).lexically_normal().string();
   const bool fresh_dir = !fs::exists(D);
   prepare_out_dir(D);
-  PreparedLibrary lib;
-  try {
-    lib = prepare_library(opt.base.liberty, D);
-  } catch (...) {  // a bad Liberty file leaves no directory this run made
-    std::error_code ec;
-    if (fresh_dir) fs::remove_all(D, ec);
-    throw;
-  }
+  PreparedLibrary lib = prepare_library_or_remove_dir(opt.base.liberty, D, fresh_dir);
   res.library = lib.lib.name + (lib.builtin ? " (built-in)" : " (" + lib.source + ")");
 
   // the PEs to build: (format, lanes)

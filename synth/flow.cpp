@@ -74,6 +74,16 @@ void prepare_out_dir(const std::string& dir) {
   write_text_atomic((d / kMarker).string(), "macforge synth output directory\n");
 }
 
+PreparedLibrary prepare_library_or_remove_dir(const std::string& liberty, const std::string& dir, bool dir_is_new) {
+  try {
+    return prepare_library(liberty, dir);
+  } catch (...) {
+    std::error_code ec;
+    if (dir_is_new) fs::remove_all(dir, ec);
+    throw;
+  }
+}
+
 SynthReport run_synth(const gen::ArrayConfig& cfg, const SynthOptions& opt) {
   auto t_start = std::chrono::steady_clock::now();
   SynthReport R;
@@ -88,13 +98,7 @@ SynthReport run_synth(const gen::ArrayConfig& cfg, const SynthOptions& opt) {
   PreparedLibrary own;
   const PreparedLibrary* L = opt.prepared;
   if (!L) {
-    try {
-      own = prepare_library(opt.liberty, D);
-    } catch (...) {
-      std::error_code ec;
-      if (fresh_dir) fs::remove_all(D, ec);
-      throw;
-    }
+    own = prepare_library_or_remove_dir(opt.liberty, D, fresh_dir);
     L = &own;
   }
 

@@ -160,4 +160,9 @@ SynthReport run_synth(const gen::ArrayConfig& cfg, const SynthOptions& opt);
 // synth output (marker file), whose reports are removed. Throws ToolError otherwise.
 void prepare_out_dir(const std::string& dir);
 
+// prepare_library(liberty, dir) for a DIR that prepare_out_dir just made
+// ready; if the library is bad and DIR did not exist before (dir_is_new),
+// DIR is removed before the error is rethrown, so nothing is left behind.
+PreparedLibrary prepare_library_or_remove_dir(const std::string& liberty, const std::string& dir, bool dir_is_new);
+
 }  // namespace macforge::synth
